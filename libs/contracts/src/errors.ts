@@ -1,0 +1,55 @@
+/** Stable, namespaced error codes shared by every service; the gateway maps them to problem+json. */
+export const ERROR_STATUS = {
+  'AGENT.NOT_FOUND': 404,
+  'AGENT.TERMINATED': 409,
+  'AGENT.VERSION_MISMATCH': 412,
+  'QUARANTINE.ALREADY_ACTIVE': 409,
+  'QUARANTINE.NOT_ACTIVE': 409,
+  'QUARANTINE.TERMINATE_REQUIRES_ADMIN': 403,
+  'CONCURRENCY.CONFLICT': 409,
+  'VALIDATION.FAILED': 400,
+  'REQUEST.MALFORMED': 400,
+  'REQUEST.IDEMPOTENCY_KEY_REUSED': 422,
+  'REQUEST.PRECONDITION_INVALID': 400,
+  'AUTH.UNAUTHORIZED': 401,
+  'AUTH.FORBIDDEN': 403,
+  'KEY.NOT_FOUND': 404,
+  'KEY.ALREADY_EXISTS': 409,
+  'ROUTE.NOT_FOUND': 404,
+  'SERVICE.UNAVAILABLE': 503,
+  'SERVICE.TIMEOUT': 504,
+  'INTERNAL': 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface ErrorBody {
+  code: ErrorCode;
+  title: string;
+  detail: string;
+}
+
+/** An expected refusal: carries a stable code; never a crash. */
+export class ImmuneError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    readonly title: string,
+    detail: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail);
+    this.name = 'ImmuneError';
+    this.status = ERROR_STATUS[code];
+  }
+  get detail(): string {
+    return this.message;
+  }
+  toBody(): ErrorBody {
+    return { code: this.code, title: this.title, detail: this.message };
+  }
+}
+
+export function isImmuneError(e: unknown): e is ImmuneError {
+  return e instanceof ImmuneError;
+}
