@@ -1,0 +1,87 @@
+import type { KV } from '@nats-io/kv';
+import {
+  NO_RESTRICTIONS,
+  type AgentStatus,
+  type EventEnvelope,
+  type Restrictions,
+  type StoredEvent,
+} from '@immune/contracts';
+
+/** The value agents watch in `{ns}_agent_status` (CONTRACT.md, "What agents receive"). */
+export interface AgentStatusRecord {
+  status: AgentStatus;
+  restrictions: Restrictions;
+  version: number;
+}
+
+/**
+ * The status an event leaves its agent in, or null when the event does not change it. Every status-changing
+ * event carries its restrictions, so the KV can follow the log without the agent's history.
+ */
+export function statusAfter(envelope: EventEnvelope, seq: number): AgentStatusRecord | null {
+  const data = envelope.data as { restrictions?: Restrictions; level?: AgentStatus; toLevel?: AgentStatus } | null;
+  switch (envelope.type) {
+    case 'AgentRegistered':
+      return { status: 'active', restrictions: { ...NO_RESTRICTIONS }, version: seq };
+    case 'AgentQuarantined':
+      return data?.level && data.restrictions ? { status: data.level, restrictions: data.restrictions, version: seq } : null;
+    case 'QuarantineEscalated':
+      return data?.toLevel && data.restrictions ? { status: data.toLevel, restrictions: data.restrictions, version: seq } : null;
+    case 'AgentReleased':
+      return { status: 'active', restrictions: data?.restrictions ?? { ...NO_RESTRICTIONS }, version: seq };
+    case 'AgentTerminated':
+      return { status: 'terminated', restrictions: data?.restrictions ?? allRestricted(), version: seq };
+    default:
+      return null;
+  }
+}
+
+function allRestricted(): Restrictions {
+  return { toolsRevoked: true, autonomyReduced: true, replicationBlocked: true, networkRestricted: true, probation: false };
+}
+
+/**
+ * Writes status changes to the KV bucket with compare-and-set, never letting an older event (a redelivery)
+ * overwrite a newer status: the stored `version` only grows.
+ */
+export class AgentStatusSync {
+  constructor(private readonly kv: KV) {}
+
+  async apply(event: StoredEvent): Promise<'written' | 'unchanged' | 'stale'> {
+    const agentId = event.envelope.agentId ?? event.envelope.aggregateId;
+    const next = statusAfter(event.envelope, event.seq);
+    if (!next || event.envelope.aggregate !== 'agent') return 'unchanged';
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const current = await this.kv.get(agentId);
+      const exists = current !== null && current.operation === 'PUT';
+      if (exists) {
+        const prev = safeParse(current.string());
+        if (prev && typeof prev.version === 'number' && prev.version >= next.version) return 'stale';
+      }
+      try {
+        const body = JSON.stringify(next);
+        if (exists) await this.kv.update(agentId, body, current.revision);
+        else await this.kv.create(agentId, body);
+        return 'written';
+      } catch (e) {
+        if (isWrongRevision(e)) continue; // someone wrote in between: look again
+        throw e;
+      }
+    }
+    throw new Error(`could not write the status of ${agentId}: too many concurrent writers`);
+  }
+}
+
+function safeParse(s: string): Partial<AgentStatusRecord> | null {
+  try {
+    return JSON.parse(s) as Partial<AgentStatusRecord>;
+  } catch {
+    return null;
+  }
+}
+
+function isWrongRevision(e: unknown): boolean {
+  const msg = e instanceof Error ? e.message : String(e);
+  const code = (e as { api_error?: { err_code?: number } })?.api_error?.err_code;
+  return code === 10071 || /wrong last sequence|key exists/i.test(msg);
+}

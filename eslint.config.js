@@ -1,0 +1,47 @@
+// Layering is enforced by a tool, not by review: tags in each project.json, constraints here.
+const nx = require('@nx/eslint-plugin');
+const tseslint = require('typescript-eslint');
+
+module.exports = [
+  { ignores: ['dist/**', 'node_modules/**', '**/*.js', '**/*.cjs', 'apps/gateway/src/**/public/**'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    plugins: { '@nx': nx },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [], bannedExternalImports: ['@nestjs/*', '@nats-io/*', 'pg', 'typeorm', 'pg-copy-streams'] },
+            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain'], bannedExternalImports: ['@nestjs/*', '@nats-io/*', 'pg', 'typeorm', 'pg-copy-streams', 'node:*', 'fs', 'crypto', 'http'] },
+            { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:read-models'], bannedExternalImports: ['@nestjs/*'] },
+            { sourceTag: 'type:read-models', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:read-models'], bannedExternalImports: ['@nestjs/*'] },
+            { sourceTag: 'type:nest', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:nest'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:platform', 'type:read-models', 'type:nest', 'type:testing'] },
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:platform', 'type:read-models', 'type:testing'] },
+            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:read-models'] },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['libs/domain/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Domain code is pure: time arrives in the command.' },
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Domain code is pure: time arrives in the command.' },
+        { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'Domain code is pure: no randomness.' },
+      ],
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  {
+    files: ['**/*.spec.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-explicit-any': 'off' },
+  },
+];

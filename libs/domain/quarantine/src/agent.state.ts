@@ -1,0 +1,221 @@
+import { NO_RESTRICTIONS } from '@immune/contracts';
+import type {
+  AgentEvent,
+  AgentStatus,
+  Diagnosis,
+  HealMode,
+  QuarantineLevel,
+  ReasonCode,
+  Restrictions,
+  Severity,
+} from '@immune/contracts';
+import { elapsedSeconds } from './agent.time';
+
+/** The quarantine entry an agent is in right now. */
+export interface ActiveQuarantine {
+  quarantineId: string;
+  level: QuarantineLevel;
+  reasonCode: ReasonCode;
+  reason: string;
+  severity: Severity;
+  source: string;
+  /** The `occurredAt` of the AgentQuarantined envelope. */
+  quarantinedAt: string;
+  expiresAt: string | null;
+  healMode: HealMode;
+  diagnoses: Diagnosis[];
+  deviation: number | null;
+  noteCount: number;
+  escalationCount: number;
+  lastEscalatedAt: string | null;
+}
+
+/** A quarantine entry that has ended; the aggregate keeps a short summary of each, oldest first. */
+export interface EndedQuarantine {
+  quarantineId: string;
+  level: QuarantineLevel;
+  reasonCode: ReasonCode;
+  severity: Severity;
+  source: string;
+  quarantinedAt: string;
+  endedAt: string;
+  outcome: 'released' | 'terminated';
+  resolution: string;
+  durationSeconds: number;
+  noteCount: number;
+  escalationCount: number;
+}
+
+export interface AgentState {
+  agentId: string;
+  registered: boolean;
+  status: AgentStatus;
+  restrictions: Restrictions;
+  model: string | null;
+  agentType: string | null;
+  mcpServers: string[];
+  registeredAt: string | null;
+  quarantine: ActiveQuarantine | null;
+  /** How many quarantine entries the agent has had, the active one included. */
+  quarantineCount: number;
+  history: EndedQuarantine[];
+  terminatedAt: string | null;
+  terminationResolution: string | null;
+}
+
+/** An event of the agent's stream with the time of its envelope. */
+export interface TimedAgentEvent {
+  event: AgentEvent;
+  occurredAt: string;
+}
+
+export function initialState(agentId: string): AgentState {
+  return {
+    agentId,
+    registered: false,
+    status: 'active',
+    restrictions: { ...NO_RESTRICTIONS },
+    model: null,
+    agentType: null,
+    mcpServers: [],
+    registeredAt: null,
+    quarantine: null,
+    quarantineCount: 0,
+    history: [],
+    terminatedAt: null,
+    terminationResolution: null,
+  };
+}
+
+/**
+ * Applies one event. Total and tolerant: events are facts, so it never throws and never mutates `state`.
+ * - Termination is final: once terminated, later events change nothing.
+ * - Event types outside the AgentEvent union (the agent subject also carries anomaly, approval and healing
+ *   events) leave the state unchanged.
+ * - QuarantineEscalated to `terminated` only counts the escalation: the AgentTerminated that decide emits
+ *   right after it ends the agent. If that second append were lost the agent stays suspended (no work) and a
+ *   retried command terminates it.
+ */
+export function evolve(state: AgentState, event: AgentEvent, occurredAt: string): AgentState {
+  if (state.status === 'terminated') return state;
+  switch (event.type) {
+    case 'AgentRegistered': {
+      const d = event.data;
+      return {
+        ...state,
+        registered: true,
+        registeredAt: state.registeredAt ?? occurredAt,
+        model: d.model ?? null,
+        agentType: d.agentType ?? null,
+        mcpServers: Array.isArray(d.mcpServers) ? [...d.mcpServers] : [],
+      };
+    }
+    case 'AgentQuarantined': {
+      const d = event.data;
+      // A redelivered copy of the entry already open is not a new quarantine.
+      if (state.quarantine?.quarantineId === d.quarantineId) return state;
+      return {
+        ...state,
+        status: d.level,
+        restrictions: { ...d.restrictions },
+        quarantine: {
+          quarantineId: d.quarantineId,
+          level: d.level,
+          reasonCode: d.reasonCode,
+          reason: d.reason,
+          severity: d.severity,
+          source: d.source,
+          quarantinedAt: occurredAt,
+          expiresAt: d.expiresAt,
+          healMode: d.healMode,
+          diagnoses: Array.isArray(d.diagnoses) ? d.diagnoses.map((x) => ({ ...x })) : [],
+          deviation: d.deviation ?? null,
+          noteCount: 0,
+          escalationCount: 0,
+          lastEscalatedAt: null,
+        },
+        quarantineCount: state.quarantineCount + 1,
+      };
+    }
+    case 'QuarantineNoteAdded': {
+      const q = state.quarantine;
+      if (q === null || q.quarantineId !== event.data.quarantineId) return state;
+      return { ...state, quarantine: { ...q, noteCount: q.noteCount + 1 } };
+    }
+    case 'QuarantineEscalated': {
+      const d = event.data;
+      const q = state.quarantine;
+      const counted = q === null ? null : { ...q, escalationCount: q.escalationCount + 1, lastEscalatedAt: occurredAt };
+      if (d.toLevel === 'terminated') return { ...state, quarantine: counted };
+      return {
+        ...state,
+        status: d.toLevel,
+        restrictions: { ...d.restrictions },
+        quarantine: counted === null ? null : { ...counted, level: d.toLevel },
+      };
+    }
+    case 'AgentReleased': {
+      const d = event.data;
+      return {
+        ...state,
+        status: 'active',
+        restrictions: { ...d.restrictions },
+        quarantine: null,
+        history: closeEntry(state, 'released', d.resolution, d.durationSeconds, occurredAt),
+      };
+    }
+    case 'AgentTerminated': {
+      const d = event.data;
+      return {
+        ...state,
+        status: 'terminated',
+        restrictions: { ...d.restrictions },
+        quarantine: null,
+        history: closeEntry(state, 'terminated', d.resolution, d.durationSeconds, occurredAt),
+        terminatedAt: occurredAt,
+        terminationResolution: d.resolution,
+      };
+    }
+    default: {
+      // Compile time: every AgentEvent is handled. Run time: a type we do not model changes nothing.
+      const unhandled: never = event;
+      void unhandled;
+      return state;
+    }
+  }
+}
+
+/** Folds a stream of events from the initial state. */
+export function replay(events: readonly TimedAgentEvent[], agentId: string): AgentState {
+  return events.reduce((state, { event, occurredAt }) => evolve(state, event, occurredAt), initialState(agentId));
+}
+
+export function isQuarantined(state: AgentState): boolean {
+  return state.quarantine !== null;
+}
+
+function closeEntry(
+  state: AgentState,
+  outcome: EndedQuarantine['outcome'],
+  resolution: string,
+  durationSeconds: number | null,
+  endedAt: string,
+): EndedQuarantine[] {
+  const q = state.quarantine;
+  if (q === null) return state.history;
+  const ended: EndedQuarantine = {
+    quarantineId: q.quarantineId,
+    level: q.level,
+    reasonCode: q.reasonCode,
+    severity: q.severity,
+    source: q.source,
+    quarantinedAt: q.quarantinedAt,
+    endedAt,
+    outcome,
+    resolution,
+    durationSeconds: durationSeconds ?? elapsedSeconds(q.quarantinedAt, Date.parse(endedAt)),
+    noteCount: q.noteCount,
+    escalationCount: q.escalationCount,
+  };
+  return [...state.history, ended];
+}
