@@ -23,7 +23,7 @@ interface Child {
 async function prepare(): Promise<void> {
   const config = loadConfig();
   const names = namesOf(config.namespace);
-  const nc = await connectNats(config.natsServers, 'immune-launcher');
+  const { nc } = await connectNats(config.natsServers, 'immune-launcher');
   try {
     await provisionAll(nc, names);
   } finally {

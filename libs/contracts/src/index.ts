@@ -8,3 +8,4 @@ export * from './views';
 export * from './roles';
 export * from './dto/agent-requests.dto';
 export * from './dto/key-requests.dto';
+export * from './vitals';

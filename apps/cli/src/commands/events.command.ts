@@ -12,7 +12,7 @@ export function registerEvents(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       const config = loadConfig();
       const names = namesOf(config.namespace);
-      const nc = await connectNats(config.natsServers, 'immune-cli');
+      const { nc } = await connectNats(config.natsServers, 'immune-cli');
       try {
         const result = await verifyStream(nc, names);
         if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -38,7 +38,7 @@ export function registerEvents(program: Command): void {
     .action(async (opts: { from?: number; agent?: string; json?: boolean }) => {
       const config = loadConfig();
       const names = namesOf(config.namespace);
-      const nc = await connectNats(config.natsServers, 'immune-cli');
+      const { nc } = await connectNats(config.natsServers, 'immune-cli');
       const stop = () => void nc.close().then(() => process.exit(0));
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);

@@ -1,0 +1,70 @@
+import type { AgentStatus, AgentView, ListPage, ReasonCode, Severity } from '@immune/contracts';
+import { decodeCursor, encodeCursor } from '../common/cursor';
+import { tableIn, toNumber, type SqlRunner } from '../common/sql';
+import { Where } from '../common/where';
+
+export interface AgentFilter {
+  status?: AgentStatus;
+  severity?: Severity;
+  source?: string;
+  reasonCode?: ReasonCode;
+}
+
+type AgentCursor = { a: string };
+const isAgentCursor = (v: unknown): v is AgentCursor =>
+  typeof v === 'object' && v !== null && typeof (v as AgentCursor).a === 'string' && (v as AgentCursor).a.length <= 128;
+
+/** Reads of the `agents` read model (framework-free). Lists are ordered by `agent_id` ascending. */
+export class AgentQueries {
+  private readonly table: string;
+
+  constructor(
+    private readonly sql: SqlRunner,
+    schema: string,
+  ) {
+    this.table = tableIn(schema, 'agents');
+  }
+
+  async get(agentId: string): Promise<AgentView | null> {
+    const rows = await this.sql.query<{ doc: AgentView }>(`SELECT doc FROM ${this.table} WHERE agent_id = $1`, [agentId]);
+    return rows[0]?.doc ?? null;
+  }
+
+  async list(filter: AgentFilter, limit: number, cursor?: string): Promise<ListPage<AgentView>> {
+    const where = new Where()
+      .add('status', filter.status)
+      .add('severity', filter.severity)
+      .add('source', filter.source)
+      .add('reason_code', filter.reasonCode);
+    const counted = where.clone();
+    if (cursor !== undefined) where.add('agent_id', decodeCursor(cursor, isAgentCursor).a, '>');
+    const limitParam = where.next(limit + 1);
+    const [rows, total] = await Promise.all([
+      this.sql.query<{ agent_id: string; doc: AgentView }>(
+        `SELECT agent_id, doc FROM ${this.table} ${where.sql} ORDER BY agent_id ASC LIMIT ${limitParam}`,
+        where.params,
+      ),
+      this.sql.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.table} ${counted.sql}`, counted.params),
+    ]);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((r) => r.doc),
+      total: toNumber(total[0]?.n),
+      nextCursor: rows.length > limit && last ? encodeCursor({ a: last.agent_id }) : null,
+    };
+  }
+
+  /** Ids of every agent under an active quarantine, in `agent_id` order. */
+  async quarantinedIds(): Promise<string[]> {
+    const rows = await this.sql.query<{ agent_id: string }>(
+      `SELECT agent_id FROM ${this.table} WHERE quarantined = true AND status <> 'terminated' ORDER BY agent_id`,
+    );
+    return rows.map((r) => r.agent_id);
+  }
+
+  async countQuarantined(): Promise<number> {
+    const rows = await this.sql.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.table} WHERE quarantined = true`);
+    return toNumber(rows[0]?.n);
+  }
+}

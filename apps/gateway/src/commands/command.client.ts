@@ -1,0 +1,116 @@
+import { errors as natsErrors, type NatsConnection } from '@nats-io/nats-core';
+import {
+  ImmuneError,
+  isImmuneError,
+  type AgentCommandReply,
+  type AgentCommandRequest,
+  type ErrorCode,
+  type Names,
+} from '@immune/contracts';
+
+export type CommandAccepted = Extract<AgentCommandReply, { ok: true }>;
+
+/** Called once per command with its type and outcome (`ok` or an error code), e.g. for metrics. */
+export type CommandObserver = (type: string, outcome: string) => void;
+
+/**
+ * Sends agent commands to the quarantine service over NATS request/reply (framework-free). No responder is
+ * 503 SERVICE.UNAVAILABLE, no reply in time 504 SERVICE.TIMEOUT, a refusal an ImmuneError with its code.
+ */
+export class CommandClient {
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly names: Names,
+    private readonly timeoutMs = 5_000,
+    private readonly observe: CommandObserver = () => undefined,
+  ) {}
+
+  async send(request: AgentCommandRequest): Promise<CommandAccepted> {
+    const type = request.command.type;
+    try {
+      const reply = await this.request(request);
+      if (!reply.ok) {
+        const raw = reply.error.code as string;
+        const code: ErrorCode = codesOk[raw] ? (raw as ErrorCode) : 'INTERNAL';
+        throw new ImmuneError(code, reply.error.title || 'Command refused', reply.error.detail || 'The command was refused.');
+      }
+      this.observe(type, reply.duplicate ? 'duplicate' : 'ok');
+      return reply;
+    } catch (e) {
+      this.observe(type, isImmuneError(e) ? e.code : 'error');
+      throw e;
+    }
+  }
+
+  private async request(request: AgentCommandRequest): Promise<AgentCommandReply> {
+    let data: unknown;
+    try {
+      const msg = await this.nc.request(this.names.agentCommands, JSON.stringify(request), { timeout: this.timeoutMs });
+      data = msg.json();
+    } catch (e) {
+      throw mapNatsError(e, this.timeoutMs);
+    }
+    if (!isReply(data)) {
+      throw new ImmuneError('INTERNAL', 'Bad reply', 'The quarantine service answered something that is not a command reply.');
+    }
+    return data;
+  }
+}
+
+// Codes a reply may carry (every contract code; the gateway-only transport codes never come from a service).
+const codesOk: Record<string, true> = Object.fromEntries(
+  [
+    'AGENT.NOT_FOUND',
+    'AGENT.TERMINATED',
+    'AGENT.VERSION_MISMATCH',
+    'QUARANTINE.ALREADY_ACTIVE',
+    'QUARANTINE.NOT_ACTIVE',
+    'QUARANTINE.TERMINATE_REQUIRES_ADMIN',
+    'CONCURRENCY.CONFLICT',
+    'VALIDATION.FAILED',
+    'REQUEST.MALFORMED',
+    'REQUEST.IDEMPOTENCY_KEY_REUSED',
+    'REQUEST.PRECONDITION_INVALID',
+    'AUTH.UNAUTHORIZED',
+    'AUTH.FORBIDDEN',
+    'KEY.NOT_FOUND',
+    'KEY.ALREADY_EXISTS',
+    'ROUTE.NOT_FOUND',
+    'SERVICE.UNAVAILABLE',
+    'SERVICE.TIMEOUT',
+    'INTERNAL',
+  ].map((c) => [c, true as const]),
+);
+
+function isReply(v: unknown): v is AgentCommandReply {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Record<string, unknown>;
+  if (r['ok'] === true) return typeof r['version'] === 'number' && Array.isArray(r['sequences']);
+  if (r['ok'] === false) return typeof r['error'] === 'object' && r['error'] !== null;
+  return false;
+}
+
+/** NATS request failures as stable errors. */
+export function mapNatsError(e: unknown, timeoutMs: number): ImmuneError {
+  const cause = (e as { cause?: unknown })?.cause;
+  const noResponders =
+    e instanceof natsErrors.NoRespondersError ||
+    cause instanceof natsErrors.NoRespondersError ||
+    (e instanceof natsErrors.RequestError && e.isNoResponders());
+  if (noResponders) {
+    return new ImmuneError('SERVICE.UNAVAILABLE', 'Service unavailable', 'The quarantine service is not running; try again shortly.');
+  }
+  if (e instanceof natsErrors.TimeoutError || cause instanceof natsErrors.TimeoutError) {
+    return new ImmuneError('SERVICE.TIMEOUT', 'Service timeout', `The quarantine service did not answer within ${timeoutMs} ms.`);
+  }
+  if (
+    e instanceof natsErrors.ClosedConnectionError ||
+    e instanceof natsErrors.DrainingConnectionError ||
+    e instanceof natsErrors.ConnectionError
+  ) {
+    return new ImmuneError('SERVICE.UNAVAILABLE', 'Service unavailable', 'The gateway has no connection to NATS right now.');
+  }
+  const failure = new ImmuneError('INTERNAL', 'Internal error', 'Sending the command failed.');
+  (failure as { cause?: unknown }).cause = e;
+  return failure;
+}

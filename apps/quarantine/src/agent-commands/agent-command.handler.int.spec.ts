@@ -1,0 +1,119 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { names as namesOf, type AgentCommandReply, type AgentCommandRequest, type Names } from '@immune/contracts';
+import { EventStore, provisionAll } from '@immune/platform-jetstream';
+import { destroyNamespace, freshNamespace, testNats } from '@immune/testing';
+import { AgentCommandHandler } from './agent-command.handler';
+import { AgentRepository } from './agent.repository';
+
+describe('AgentCommandHandler against the real event log', () => {
+  let nc: NatsConnection;
+  let names: Names;
+  let ns: string;
+  let seq = 0;
+
+  const handler = () => {
+    const store = new EventStore(nc, names);
+    return new AgentCommandHandler(store, new AgentRepository(store));
+  };
+  const req = (agentId: string, command: AgentCommandRequest['command'], extra: Partial<AgentCommandRequest> = {}): AgentCommandRequest => ({
+    commandId: `c-${++seq}`,
+    agentId,
+    actor: 'spec',
+    command,
+    ...extra,
+  });
+  const quarantine = (reason = 'spec'): AgentCommandRequest['command'] => ({ type: 'QuarantineAgent', quarantineId: `q-${++seq}`, reason });
+  const ok = (r: AgentCommandReply) => {
+    if (!r.ok) throw new Error(`expected ok, got ${r.error.code}: ${r.error.detail}`);
+    return r;
+  };
+  const codeOf = (r: AgentCommandReply) => (r.ok ? 'ok' : r.error.code);
+
+  beforeAll(async () => {
+    ns = freshNamespace('q');
+    names = namesOf(ns);
+    nc = await testNats();
+    await provisionAll(nc, names);
+  });
+  afterAll(async () => {
+    await nc.close();
+    await destroyNamespace(ns);
+  });
+
+  it('registers, quarantines and releases, each event chained to the one before', async () => {
+    const h = handler();
+    const reg = ok(await h.handle(req('a1', { type: 'RegisterAgent', model: 'gpt', agentType: 'coder', mcpServers: ['fs'] })));
+    expect(reg.eventTypes).toEqual(['AgentRegistered']);
+    const q = ok(await h.handle(req('a1', quarantine())));
+    expect(q.eventTypes).toEqual(['AgentQuarantined']);
+    expect(q.version).toBeGreaterThan(reg.version);
+    const r = ok(await h.handle(req('a1', { type: 'ReleaseAgent', resolution: 'fine' })));
+    expect(r.eventTypes).toEqual(['AgentReleased']);
+
+    const { events } = await new EventStore(nc, names).readAggregate('agent', 'a1');
+    expect(events.map((e) => e.envelope.type)).toEqual(['AgentRegistered', 'AgentQuarantined', 'AgentReleased']);
+    expect(events[0]!.envelope.prevHash).toBeNull();
+    expect(events[1]!.envelope.prevHash).toBe(events[0]!.envelope.hash);
+    expect(events[2]!.envelope.prevHash).toBe(events[1]!.envelope.hash);
+    expect(events.every((e) => e.envelope.actor === 'spec')).toBe(true);
+  });
+
+  it('answers AGENT.NOT_FOUND for an unknown agent and VALIDATION.FAILED for a malformed request', async () => {
+    const h = handler();
+    expect(codeOf(await h.handle(req('ghost', quarantine())))).toBe('AGENT.NOT_FOUND');
+    expect(codeOf(await h.handle({ agentId: 'x' }))).toBe('VALIDATION.FAILED');
+    expect(codeOf(await h.handle({ ...req('bad id', quarantine()) }))).toBe('VALIDATION.FAILED');
+    expect(codeOf(await h.handle({ ...req('a9', { type: 'Explode' } as never) }))).toBe('VALIDATION.FAILED');
+  });
+
+  it('never lets two concurrent quarantines of one agent both succeed, across two instances', async () => {
+    const [h1, h2] = [handler(), handler()];
+    for (let round = 0; round < 5; round++) {
+      const agentId = `race-${round}`;
+      ok(await h1.handle(req(agentId, { type: 'RegisterAgent' })));
+      // both instances have the agent cached at the same version before racing
+      await h2.handle(req(agentId, { type: 'RegisterAgent' }));
+      const replies = await Promise.all([h1.handle(req(agentId, quarantine('one'))), h2.handle(req(agentId, quarantine('two')))]);
+      expect(replies.map(codeOf).sort()).toEqual(['QUARANTINE.ALREADY_ACTIVE', 'ok']);
+      const { events } = await new EventStore(nc, names).readAggregate('agent', agentId);
+      expect(events.filter((e) => e.envelope.type === 'AgentQuarantined')).toHaveLength(1);
+    }
+  });
+
+  it('appends a retried command once and answers the retry with the first outcome', async () => {
+    const h = handler();
+    ok(await h.handle(req('retry', { type: 'RegisterAgent' })));
+    const command = req('retry', quarantine());
+    const first = ok(await h.handle(command));
+    const again = ok(await h.handle(command));
+    // a fresh instance (e.g. after a crash) recognises it from the log itself
+    const fresh = ok(await handler().handle(command));
+    expect(again).toMatchObject({ duplicate: true, version: first.version, sequences: first.sequences });
+    expect(fresh).toMatchObject({ duplicate: true, version: first.version, sequences: first.sequences });
+    const { events } = await new EventStore(nc, names).readAggregate('agent', 'retry');
+    expect(events.filter((e) => e.envelope.type === 'AgentQuarantined')).toHaveLength(1);
+  });
+
+  it('refuses a stale expected version with AGENT.VERSION_MISMATCH, also when another instance moved on', async () => {
+    const [h1, h2] = [handler(), handler()];
+    const reg = ok(await h1.handle(req('ifmatch', { type: 'RegisterAgent' })));
+    await h2.handle(req('ifmatch', { type: 'RegisterAgent' }));
+    ok(await h1.handle(req('ifmatch', quarantine(), { expectedVersion: reg.version })));
+    // h2 still holds the old version in its cache: the log decides
+    const stale = await h2.handle(req('ifmatch', { type: 'AddQuarantineNote', noteId: 'n1', note: 'x' }, { expectedVersion: reg.version }));
+    expect(codeOf(stale)).toBe('AGENT.VERSION_MISMATCH');
+  });
+
+  it('escalates restricted → suspended → terminated, the last step only for an admin', async () => {
+    const h = handler();
+    ok(await h.handle(req('esc', { type: 'RegisterAgent' })));
+    ok(await h.handle(req('esc', { type: 'QuarantineAgent', quarantineId: 'q-esc', reason: 'r', level: 'restricted' })));
+    expect(ok(await h.handle(req('esc', { type: 'EscalateAgent', reason: 'worse', mayTerminate: false }))).eventTypes).toEqual(['QuarantineEscalated']);
+    expect(codeOf(await h.handle(req('esc', { type: 'EscalateAgent', reason: 'worse', mayTerminate: false })))).toBe('QUARANTINE.TERMINATE_REQUIRES_ADMIN');
+    expect(ok(await h.handle(req('esc', { type: 'EscalateAgent', reason: 'worst', mayTerminate: true }))).eventTypes).toEqual([
+      'QuarantineEscalated',
+      'AgentTerminated',
+    ]);
+    expect(codeOf(await h.handle(req('esc', { type: 'ReleaseAgent', resolution: 'no' })))).toBe('AGENT.TERMINATED');
+  });
+});

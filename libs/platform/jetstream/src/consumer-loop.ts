@@ -1,0 +1,350 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type Consumer,
+  type ConsumerConfig,
+  type ConsumerInfo,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import { nanos } from '@nats-io/nats-core';
+import { Counter, register as globalRegistry, type Registry } from 'prom-client';
+import type { Names, StoredEvent } from '@immune/contracts';
+import { parseEnvelope } from './hash-chain';
+import { jetStreamApiCode } from './errors';
+import type { RawMessage } from './stream-reader';
+
+/** What a handler receives: the decoded value plus where and how often it was delivered. */
+export interface ConsumedMessage<T> {
+  seq: number;
+  subject: string;
+  /** 1 on first delivery. */
+  deliveryCount: number;
+  value: T;
+  raw: RawMessage;
+}
+
+/** Turns bytes into the handler's value; a throw marks the message as poison (terminated at once, reported). */
+export type Decoder<T> = (raw: RawMessage) => T;
+
+export const decodeEvent: Decoder<StoredEvent> = (raw) => ({ seq: raw.seq, subject: raw.subject, envelope: parseEnvelope(raw.data) });
+export const decodeJson: Decoder<unknown> = (raw) => JSON.parse(Buffer.from(raw.data).toString('utf8')) as unknown;
+export const decodeRaw: Decoder<RawMessage> = (raw) => raw;
+
+/** A pino logger fits; so does anything with these three methods. */
+export interface LoopLogger {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+export interface DeadLetterNotice {
+  consumer: string;
+  stream: string;
+  seq: number;
+  subject: string;
+  error: string;
+  deliveries: number;
+}
+
+interface LoopOptionsBase<T> {
+  nc: NatsConnection;
+  names: Names;
+  stream: string;
+  /** Durable consumer name; also the `{consumer}` label and the dead-letter subject suffix. */
+  durable: string;
+  filterSubject?: string;
+  /** Where a new durable starts; ignored once it exists (the server keeps its position). */
+  deliverFrom?: 'all' | 'new' | { startSeq: number };
+  decode: Decoder<T>;
+  /** Deliveries before a failing message is terminated and reported (default 10). */
+  maxDeliver?: number;
+  ackWaitMs?: number;
+  /** Messages per pull (default 256). */
+  batchSize?: number;
+  /**
+   * How long one pull waits for messages (default 2000 ms, server minimum 1000). stop() and pause() let the pull
+   * in flight finish instead of abandoning it, so they take up to this long when idle, but never strand messages.
+   */
+  fetchExpiresMs?: number;
+  /** Default: batchSize in batch mode (so a nak'ed batch blocks newer messages and order holds), else 1000. */
+  maxAckPending?: number;
+  /** Redelivery delay after the n-th failed delivery; default 100 ms · 2^(n-1), capped at 30 s. */
+  backoffMs?: (deliveryCount: number) => number;
+  logger?: LoopLogger;
+  /** Registry for `immune_consumer_terminated_total` (default: prom-client's global one). */
+  registry?: Registry;
+}
+
+export type ConsumerLoopOptions<T> = LoopOptionsBase<T> &
+  (
+    | { onMessage: (m: ConsumedMessage<T>) => Promise<void> | void; onBatch?: never }
+    | { onBatch: (batch: ConsumedMessage<T>[]) => Promise<void> | void; onMessage?: never }
+  );
+
+export interface ConsumerStats {
+  processed: number;
+  failed: number;
+  terminated: number;
+  batches: number;
+}
+
+export function defaultBackoffMs(deliveryCount: number): number {
+  return Math.min(30_000, 100 * 2 ** Math.max(0, Math.min(deliveryCount - 1, 20)));
+}
+
+const CONSUMER_EXISTS = [10148, 10013, 10105];
+
+/** Creates the durable consumer or updates it to the wanted config, safe when several instances start at once. */
+export async function ensureDurableConsumer(jsm: JetStreamManager, stream: string, config: Partial<ConsumerConfig> & { durable_name: string }): Promise<ConsumerInfo> {
+  try {
+    return await jsm.consumers.add(stream, config);
+  } catch (e) {
+    const code = jetStreamApiCode(e);
+    if (code === null || !CONSUMER_EXISTS.includes(code)) throw e;
+    const { ack_wait, max_deliver, max_ack_pending, description } = config;
+    return jsm.consumers.update(stream, config.durable_name, { ack_wait, max_deliver, max_ack_pending, description });
+  }
+}
+
+const terminatedCounters = new WeakMap<Registry, Counter<'consumer'>>();
+
+function terminatedCounter(registry: Registry): Counter<'consumer'> {
+  let c = terminatedCounters.get(registry);
+  if (!c) {
+    const name = 'immune_consumer_terminated_total';
+    c =
+      (registry.getSingleMetric(name) as Counter<'consumer'> | undefined) ??
+      new Counter({ name, help: 'Messages terminated by a consumer after repeated failure or as poison', labelNames: ['consumer'], registers: [registry] });
+    terminatedCounters.set(registry, c);
+  }
+  return c;
+}
+
+const consoleLogger: LoopLogger = {
+  info: () => undefined,
+  warn: (f, m) => console.warn(m, f),
+  error: (f, m) => console.error(m, f),
+};
+
+/**
+ * A durable pull consumer with explicit acks. Per-message mode acks each success and naks a failure with
+ * backoff; batch mode hands the handler a whole pull (the projector commits it in one transaction) and acks or
+ * naks all of it. Past `maxDeliver`, or when the bytes do not decode, a message is terminated and reported
+ * (log, `{ns}.deadletter.{consumer}`, metric): never silently dropped.
+ */
+export class ConsumerLoop<T> {
+  private consumer: Consumer | null = null;
+  private running: Promise<void> | null = null;
+  private stopping = false;
+  private paused = false;
+  private idle: Promise<void> = Promise.resolve();
+  private markIdle: () => void = () => undefined;
+  private wake: (() => void) | null = null;
+  private readonly counters: ConsumerStats = { processed: 0, failed: 0, terminated: 0, batches: 0 };
+  private readonly log: LoopLogger;
+  private readonly batchSize: number;
+  private readonly maxDeliver: number;
+  private readonly backoff: (n: number) => number;
+  private readonly terminated: Counter<'consumer'>;
+
+  constructor(private readonly opts: ConsumerLoopOptions<T>) {
+    this.log = opts.logger ?? consoleLogger;
+    this.batchSize = opts.batchSize ?? 256;
+    this.maxDeliver = opts.maxDeliver ?? 10;
+    this.backoff = opts.backoffMs ?? defaultBackoffMs;
+    this.terminated = terminatedCounter(opts.registry ?? globalRegistry);
+  }
+
+  get name(): string {
+    return this.opts.durable;
+  }
+
+  get stats(): Readonly<ConsumerStats> {
+    return { ...this.counters };
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Creates or updates the durable consumer and starts pulling. */
+  async start(): Promise<this> {
+    if (this.running) return this;
+    const { nc, stream, durable, filterSubject } = this.opts;
+    const jsm = await jetstreamManager(nc, { checkAPI: false });
+    const from = this.opts.deliverFrom ?? 'all';
+    const config: Partial<ConsumerConfig> & { durable_name: string } = {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      max_deliver: this.maxDeliver,
+      ack_wait: nanos(this.opts.ackWaitMs ?? 30_000),
+      max_ack_pending: this.opts.maxAckPending ?? (this.opts.onBatch ? this.batchSize : 1000),
+      ...(filterSubject ? { filter_subject: filterSubject } : {}),
+      ...(from === 'all'
+        ? { deliver_policy: DeliverPolicy.All }
+        : from === 'new'
+          ? { deliver_policy: DeliverPolicy.New }
+          : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from.startSeq }),
+    };
+    await ensureDurableConsumer(jsm, stream, config);
+    this.consumer = await jetstream(nc).consumers.get(stream, durable);
+    this.stopping = false;
+    this.running = this.run();
+    return this;
+  }
+
+  /** Stops after the pull in flight and its handler finish; unprocessed messages stay with the server. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.running;
+    this.running = null;
+  }
+
+  /** Stops pulling once the current batch is handled (e.g. to hand over to a rebuild); resolves when idle. */
+  async pause(): Promise<void> {
+    this.paused = true;
+    await this.idle;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      if (this.paused) {
+        await new Promise<void>((r) => (this.wake = r));
+        this.wake = null;
+        continue;
+      }
+      this.idle = new Promise<void>((r) => (this.markIdle = r));
+      try {
+        await this.pullOnce();
+      } catch (e) {
+        if (this.opts.nc.isClosed()) break;
+        this.log.warn({ consumer: this.name, err: errorText(e) }, 'pull failed; retrying');
+        await sleep(1000);
+      } finally {
+        this.markIdle();
+      }
+    }
+  }
+
+  private async pullOnce(): Promise<void> {
+    const consumer = this.consumer!;
+    const messages = await consumer.fetch({ max_messages: this.batchSize, expires: this.opts.fetchExpiresMs ?? 2000 });
+    let buffer: JsMsg[] = [];
+    for await (const m of messages) {
+      if (this.opts.onMessage) {
+        await this.handleOne(m);
+        continue;
+      }
+      buffer.push(m);
+      // Hand over what has arrived as soon as nothing more is queued: low latency when quiet, big batches under load.
+      if (buffer.length >= this.batchSize || messages.getPending() === 0) {
+        const batch = buffer;
+        buffer = [];
+        await this.handleBatch(batch);
+      }
+    }
+    if (buffer.length > 0) await this.handleBatch(buffer);
+  }
+
+  private decode(m: JsMsg): ConsumedMessage<T> | Error {
+    const raw: RawMessage = { seq: m.seq, subject: m.subject, data: m.data };
+    try {
+      return { seq: m.seq, subject: m.subject, deliveryCount: m.info.deliveryCount, value: this.opts.decode(raw), raw };
+    } catch (e) {
+      return e instanceof Error ? e : new Error(String(e));
+    }
+  }
+
+  private async handleOne(m: JsMsg): Promise<void> {
+    const decoded = this.decode(m);
+    if (decoded instanceof Error) return this.terminate(m, `poison message: ${decoded.message}`);
+    try {
+      await this.opts.onMessage!(decoded);
+      m.ack();
+      this.counters.processed++;
+    } catch (e) {
+      this.failed(m, e);
+    }
+  }
+
+  private async handleBatch(msgs: JsMsg[]): Promise<void> {
+    const good: { m: JsMsg; c: ConsumedMessage<T> }[] = [];
+    for (const m of msgs) {
+      const decoded = this.decode(m);
+      if (decoded instanceof Error) this.terminate(m, `poison message: ${decoded.message}`);
+      else good.push({ m, c: decoded });
+    }
+    if (good.length === 0) return;
+    this.counters.batches++;
+    try {
+      await this.opts.onBatch!(good.map((g) => g.c));
+    } catch (e) {
+      for (const g of good) this.failed(g.m, e);
+      return;
+    }
+    for (const g of good) g.m.ack();
+    this.counters.processed += good.length;
+    // Acks are fire-and-forget publishes; flush so a stop right after a batch does not lose them.
+    await this.opts.nc.flush().catch(() => undefined);
+  }
+
+  private failed(m: JsMsg, e: unknown): void {
+    this.counters.failed++;
+    const deliveries = m.info.deliveryCount;
+    if (deliveries >= this.maxDeliver) {
+      this.terminate(m, errorText(e));
+      return;
+    }
+    const delay = this.backoff(deliveries);
+    this.log.warn({ consumer: this.name, seq: m.seq, subject: m.subject, deliveries, retryInMs: delay, err: errorText(e) }, 'handler failed; will retry');
+    m.nak(delay);
+  }
+
+  private terminate(m: JsMsg, error: string): void {
+    m.term();
+    this.counters.terminated++;
+    this.terminated.inc({ consumer: this.name });
+    const notice: DeadLetterNotice = {
+      consumer: this.name,
+      stream: this.opts.stream,
+      seq: m.seq,
+      subject: m.subject,
+      error,
+      deliveries: m.info.deliveryCount,
+    };
+    this.log.error(notice, 'message terminated');
+    try {
+      this.opts.nc.publish(deadLetterSubject(this.opts.names, this.name), JSON.stringify(notice));
+    } catch (e) {
+      this.log.error({ consumer: this.name, err: errorText(e) }, 'could not publish dead-letter notice');
+    }
+  }
+}
+
+/** Core-NATS subject of a consumer's dead-letter notices. */
+export function deadLetterSubject(names: Names, consumer: string): string {
+  return `${names.ns}.deadletter.${consumer}`;
+}
+
+/** Creates and starts a consumer loop. */
+export function runConsumer<T>(opts: ConsumerLoopOptions<T>): Promise<ConsumerLoop<T>> {
+  return new ConsumerLoop(opts).start();
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
