@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
-import { names as namesOf, type EventEnvelope } from '@immune/contracts';
+import { names as namesOf, type EventEnvelope, type Names } from '@immune/contracts';
 import { loadConfig } from '@immune/platform-runtime';
-import { connectNats, verifyStream, tailEvents } from '@immune/platform-jetstream';
+import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { connectNats, parseEnvelope, verifyStream } from '@immune/platform-jetstream';
 
 export function registerEvents(program: Command): void {
   const events = program.command('events').description('the JetStream event log');
@@ -52,4 +54,17 @@ export function registerEvents(program: Command): void {
 function formatEvent(seq: number, e: EventEnvelope): string {
   const data = JSON.stringify(e.data);
   return `#${seq} ${e.occurredAt} ${e.type.padEnd(20)} ${e.aggregate}/${e.aggregateId} by ${e.actor} ${data.length > 160 ? `${data.slice(0, 157)}...` : data} ${e.hash.slice(0, 12)}`;
+}
+
+/** Follows the event stream from the end (or a sequence) until interrupted: an ordered consumer, nothing durable. */
+async function* tailEvents(nc: NatsConnection, names: Names, opts: { fromSeq?: number; filterSubject?: string }) {
+  const js = jetstream(nc);
+  const consumer = await js.consumers.get(names.eventsStream, {
+    ...(opts.filterSubject ? { filter_subjects: opts.filterSubject } : {}),
+    ...(opts.fromSeq ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: opts.fromSeq } : { deliver_policy: DeliverPolicy.New }),
+  });
+  const messages = await consumer.consume();
+  for await (const m of messages) {
+    yield { seq: m.seq, envelope: parseEnvelope(m.data) };
+  }
 }

@@ -37,7 +37,7 @@ export class AgentCommandHandler {
 
   /** Sends the command and waits for the read models; answers the accepted reply. */
   async send(input: AgentCommandInput): Promise<CommandAccepted> {
-    const commandId = commandIdFor(input.caller.name, input.idempotencyKey, input.scope ?? '');
+    const commandId = commandIdFor(input.caller.name, input.idempotencyKey, input.scope ?? `${input.agentId}/${input.command.type}`);
     const reply = await this.client.send({
       commandId,
       agentId: input.agentId,

@@ -9,7 +9,7 @@ import {
   type AgentCommandRequest,
 } from '@immune/contracts';
 import { isConcurrencyError, type EventStore } from '@immune/platform-jetstream';
-import type { AgentRepository } from './agent.repository';
+import type { AgentEntry, AgentRepository } from './agent.repository';
 
 const COMMAND_TYPES: ReadonlySet<AgentCommandBody['type']> = new Set([
   'RegisterAgent',
@@ -62,11 +62,18 @@ export class AgentCommandHandler {
           return { ok: true, agentId: req.agentId, duplicate: true, ...seen };
         }
         if (req.expectedVersion !== undefined && req.expectedVersion !== entry.version) {
+          if (await this.stale(req.agentId, entry)) continue;
           throw versionMismatch(req.expectedVersion, entry.version);
         }
         const now = this.clock().toISOString();
         const command = { ...req.command, commandId: req.commandId, agentId: req.agentId, actor: req.actor, now } as AgentCommand;
-        const events = decide(command, entry.state);
+        let events;
+        try {
+          events = decide(command, entry.state);
+        } catch (refusal) {
+          if (isImmuneError(refusal) && (await this.stale(req.agentId, entry))) continue;
+          throw refusal;
+        }
         if (events.length === 0) {
           this.onOutcome(type, 'ok');
           return { ok: true, agentId: req.agentId, version: entry.version, sequences: [], eventTypes: [], duplicate: false };
@@ -119,6 +126,13 @@ export class AgentCommandHandler {
     return refuse(
       new ImmuneError('CONCURRENCY.CONFLICT', 'Concurrent modification', `Agent ${req.agentId} kept changing; try again.`),
     );
+  }
+
+  /** True (and the cache dropped) when the log holds newer events than the cached entry. */
+  private async stale(agentId: string, entry: AgentEntry): Promise<boolean> {
+    if (await this.repo.isCurrent(agentId, entry)) return false;
+    this.repo.invalidate(agentId);
+    return true;
   }
 
   private serialised<T>(agentId: string, work: () => Promise<T>): Promise<T> {

@@ -34,6 +34,15 @@ export class AgentRepository {
     return entry;
   }
 
+  /**
+   * Whether a cached entry still is the agent's latest version. A refusal decided on a stale cache would be
+   * wrong (another instance may have changed the agent), so refusals are confirmed against the log first.
+   */
+  async isCurrent(agentId: string, entry: AgentEntry): Promise<boolean> {
+    const last = await this.store.lastOfSubject(this.store.subject('agent', agentId));
+    return (last?.seq ?? 0) === entry.version;
+  }
+
   invalidate(agentId: string): void {
     this.cache.delete(agentId);
   }

@@ -1,2 +1,3 @@
 export * from './logger.module';
 export * from './run-service';
+export * from './worker.module';

@@ -1,7 +1,7 @@
 import { isImmuneError, type ErrorCode } from '@immune/contracts';
-import type { AgentQueries } from '../agents/agent.queries';
-import type { AgentCommandHandler } from '../commands/agent-command.handler';
-import type { Caller } from '../keys/api-key.service';
+import type { AgentQueries } from '../../agents/agent.queries';
+import type { AgentCommandHandler } from '../../commands/agent-command.handler';
+import type { Caller } from '../../keys/api-key.service';
 
 export interface TerminateAllResult {
   terminated: number;
