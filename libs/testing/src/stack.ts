@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createTestEnv, eventually, type TestEnv } from './test-env';
+import { names as namesOf } from '@immune/contracts';
+import { createTestEnv, eventually, testNats, type TestEnv } from './test-env';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 
@@ -125,6 +126,8 @@ export async function startStack(names: ServiceName[], extraEnv: NodeJS.ProcessE
         const res = await fetch(`${stack.baseUrl}/ready`).catch(() => undefined);
         return res?.status === 200;
       }, 60_000, 200);
+    } else {
+      await waitForHeartbeats(env, names);
     }
   } catch (e) {
     const out = logs();
@@ -132,6 +135,24 @@ export async function startStack(names: ServiceName[], extraEnv: NodeJS.ProcessE
     throw new Error(`stack did not become ready: ${String(e)}\n${out}`);
   }
   return stack;
+}
+
+/** Waits until every service has published a heartbeat on the namespace (services without HTTP). */
+export async function waitForHeartbeats(env: TestEnv, services: ServiceName[], timeoutMs = 60_000): Promise<void> {
+  const nc = await testNats();
+  const seen = new Set<string>();
+  try {
+    const sub = nc.subscribe(namesOf(env.namespace).heartbeats, {
+      callback: (_e, m) => {
+        const beat = m.json<{ service?: string }>();
+        if (beat.service) seen.add(beat.service);
+      },
+    });
+    await eventually(async () => services.every((s) => seen.has(s)), timeoutMs, 100);
+    sub.unsubscribe();
+  } finally {
+    await nc.close();
+  }
 }
 
 /** fetch with a bearer key and JSON body; returns status, headers and parsed body. */

@@ -1,4 +1,4 @@
-import { errors as natsErrors, type NatsConnection } from '@nats-io/nats-core';
+import { errors as natsErrors, type NatsConnection } from '@nats-io/transport-node';
 import {
   ImmuneError,
   isImmuneError,

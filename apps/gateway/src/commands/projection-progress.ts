@@ -1,4 +1,4 @@
-import type { NatsConnection, Subscription } from '@nats-io/nats-core';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { ImmuneError, type Names } from '@immune/contracts';
 import { tableIn, toNumber, type SqlRunner } from '../common/sql';
 

@@ -1,4 +1,4 @@
-import type { NatsConnection } from '@nats-io/nats-core';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { SqlRunner } from '../common/sql';
 
 export type CheckState = 'ok' | string;

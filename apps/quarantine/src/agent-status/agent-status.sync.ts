@@ -51,7 +51,7 @@ export class AgentStatusSync {
     const agentId = event.envelope.agentId ?? event.envelope.aggregateId;
     const next = statusAfter(event.envelope, event.seq);
     if (!next || event.envelope.aggregate !== 'agent') return 'unchanged';
-    for (let attempt = 0; attempt < 10; attempt++) {
+    for (let attempt = 0; attempt < 50; attempt++) {
       const current = await this.kv.get(agentId);
       const exists = current !== null && current.operation === 'PUT';
       if (exists) {
@@ -64,7 +64,11 @@ export class AgentStatusSync {
         else await this.kv.create(agentId, body);
         return 'written';
       } catch (e) {
-        if (isWrongRevision(e)) continue; // someone wrote in between: look again
+        if (isWrongRevision(e)) {
+          // someone wrote in between: back off a little (jittered, so racing writers spread out) and look again
+          await new Promise((r) => setTimeout(r, Math.random() * 2 * Math.min(attempt + 1, 10)));
+          continue;
+        }
         throw e;
       }
     }

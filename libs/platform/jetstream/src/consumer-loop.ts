@@ -70,8 +70,14 @@ interface LoopOptionsBase<T> {
    * in flight finish instead of abandoning it, so they take up to this long when idle, but never strand messages.
    */
   fetchExpiresMs?: number;
-  /** Default: batchSize in batch mode (so a nak'ed batch blocks newer messages and order holds), else 1000. */
+  /** Default 1000; batch mode never has more than one pull outstanding anyway. */
   maxAckPending?: number;
+  /**
+   * Batch mode on a failed handler: 'in-place' (default) keeps the batch, waits the backoff and calls the handler
+   * again, so stream order holds (the projector needs it); 'nak' naks every message with the backoff delay and
+   * lets newer messages overtake them. Both terminate and report at maxDeliver.
+   */
+  batchRetry?: 'in-place' | 'nak';
   /** Redelivery delay after the n-th failed delivery; default 100 ms · 2^(n-1), capped at 30 s. */
   backoffMs?: (deliveryCount: number) => number;
   logger?: LoopLogger;
@@ -132,8 +138,8 @@ const consoleLogger: LoopLogger = {
 
 /**
  * A durable pull consumer with explicit acks. Per-message mode acks each success and naks a failure with
- * backoff; batch mode hands the handler a whole pull (the projector commits it in one transaction) and acks or
- * naks all of it. Past `maxDeliver`, or when the bytes do not decode, a message is terminated and reported
+ * backoff; batch mode hands the handler what one pull brought (the projector commits it in one transaction),
+ * acks all of it on success and retries all of it on failure (see `batchRetry`). Past `maxDeliver`, or when the bytes do not decode, a message is terminated and reported
  * (log, `{ns}.deadletter.{consumer}`, metric): never silently dropped.
  */
 export class ConsumerLoop<T> {
@@ -150,6 +156,8 @@ export class ConsumerLoop<T> {
   private readonly maxDeliver: number;
   private readonly backoff: (n: number) => number;
   private readonly terminated: Counter<'consumer'>;
+  private readonly ackWaitMs: number;
+  private readonly preserveOrder: boolean;
 
   constructor(private readonly opts: ConsumerLoopOptions<T>) {
     this.log = opts.logger ?? consoleLogger;
@@ -157,6 +165,8 @@ export class ConsumerLoop<T> {
     this.maxDeliver = opts.maxDeliver ?? 10;
     this.backoff = opts.backoffMs ?? defaultBackoffMs;
     this.terminated = terminatedCounter(opts.registry ?? globalRegistry);
+    this.ackWaitMs = opts.ackWaitMs ?? 30_000;
+    this.preserveOrder = opts.batchRetry !== 'nak';
   }
 
   get name(): string {
@@ -181,8 +191,8 @@ export class ConsumerLoop<T> {
       durable_name: durable,
       ack_policy: AckPolicy.Explicit,
       max_deliver: this.maxDeliver,
-      ack_wait: nanos(this.opts.ackWaitMs ?? 30_000),
-      max_ack_pending: this.opts.maxAckPending ?? (this.opts.onBatch ? this.batchSize : 1000),
+      ack_wait: nanos(this.ackWaitMs),
+      max_ack_pending: this.opts.maxAckPending ?? 1000,
       ...(filterSubject ? { filter_subject: filterSubject } : {}),
       ...(from === 'all'
         ? { deliver_policy: DeliverPolicy.All }
@@ -273,6 +283,7 @@ export class ConsumerLoop<T> {
       m.ack();
       this.counters.processed++;
     } catch (e) {
+      this.counters.failed++;
       this.failed(m, e);
     }
   }
@@ -285,24 +296,57 @@ export class ConsumerLoop<T> {
       else good.push({ m, c: decoded });
     }
     if (good.length === 0) return;
-    this.counters.batches++;
-    try {
-      await this.opts.onBatch!(good.map((g) => g.c));
-    } catch (e) {
-      for (const g of good) this.failed(g.m, e);
+    for (let attempt = 0; ; attempt++) {
+      this.counters.batches++;
+      const batch = good.map((g) => ({ ...g.c, deliveryCount: g.c.deliveryCount + attempt }));
+      try {
+        await this.opts.onBatch!(batch);
+      } catch (e) {
+        this.counters.failed += good.length;
+        if (!this.preserveOrder) {
+          for (const g of good) this.failed(g.m, e, g.c.deliveryCount);
+          return;
+        }
+        const deliveries = batch[0]!.deliveryCount;
+        if (deliveries >= this.maxDeliver) {
+          for (const g of good) this.terminate(g.m, errorText(e), g.c.deliveryCount + attempt);
+          return;
+        }
+        if (this.stopping) {
+          // Hand the batch back at once so whoever takes over starts with it.
+          for (const g of good) g.m.nak();
+          return;
+        }
+        const delay = this.backoff(deliveries);
+        this.log.warn({ consumer: this.name, firstSeq: batch[0]!.seq, size: batch.length, deliveries, retryInMs: delay, err: errorText(e) }, 'batch handler failed; retrying');
+        await this.holdWhileWaiting(good.map((g) => g.m), delay);
+        continue;
+      }
+      for (const g of good) g.m.ack();
+      this.counters.processed += good.length;
+      // Acks are fire-and-forget publishes; flush so a stop right after a batch does not lose them.
+      await this.opts.nc.flush().catch(() => undefined);
       return;
     }
-    for (const g of good) g.m.ack();
-    this.counters.processed += good.length;
-    // Acks are fire-and-forget publishes; flush so a stop right after a batch does not lose them.
-    await this.opts.nc.flush().catch(() => undefined);
   }
 
-  private failed(m: JsMsg, e: unknown): void {
-    this.counters.failed++;
-    const deliveries = m.info.deliveryCount;
+  /**
+   * Waits out a batch retry without giving the messages back: a nak would let newer messages overtake them
+   * (the server keeps delivering while a nak delay runs), and a projector must see the log in order.
+   * `working()` keeps them from being redelivered meanwhile.
+   */
+  private async holdWhileWaiting(msgs: JsMsg[], delayMs: number): Promise<void> {
+    const slice = Math.max(50, Math.floor(this.ackWaitMs / 3));
+    for (let left = delayMs; left > 0 && !this.stopping; left -= slice) {
+      for (const m of msgs) m.working();
+      await sleep(Math.min(slice, left));
+    }
+    for (const m of msgs) m.working();
+  }
+
+  private failed(m: JsMsg, e: unknown, deliveries = m.info.deliveryCount): void {
     if (deliveries >= this.maxDeliver) {
-      this.terminate(m, errorText(e));
+      this.terminate(m, errorText(e), deliveries);
       return;
     }
     const delay = this.backoff(deliveries);
@@ -310,7 +354,7 @@ export class ConsumerLoop<T> {
     m.nak(delay);
   }
 
-  private terminate(m: JsMsg, error: string): void {
+  private terminate(m: JsMsg, error: string, deliveries = m.info.deliveryCount): void {
     m.term();
     this.counters.terminated++;
     this.terminated.inc({ consumer: this.name });
@@ -320,7 +364,7 @@ export class ConsumerLoop<T> {
       seq: m.seq,
       subject: m.subject,
       error,
-      deliveries: m.info.deliveryCount,
+      deliveries,
     };
     this.log.error(notice, 'message terminated');
     try {

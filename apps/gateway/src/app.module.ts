@@ -1,0 +1,98 @@
+import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { immuneLoggerModule } from '@immune/platform-nest';
+import { AddNoteHttpController } from './agents/add-note/add-note.http.controller';
+import { AgentQueries } from './agents/agent.queries';
+import { EscalateAgentHttpController } from './agents/escalate-agent/escalate-agent.http.controller';
+import { GetAgentHttpController } from './agents/get-agent/get-agent.http.controller';
+import { ListAgentsHttpController } from './agents/list-agents/list-agents.http.controller';
+import { QuarantineAgentHttpController } from './agents/quarantine-agent/quarantine-agent.http.controller';
+import { ReleaseAgentHttpController } from './agents/release-agent/release-agent.http.controller';
+import { TerminateAgentHttpController } from './agents/terminate-agent/terminate-agent.http.controller';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { AgentCommandHandler } from './commands/agent-command.handler';
+import { ProblemExceptionFilter } from './common/problem.filter';
+import { createValidationPipe } from './common/validation.pipe';
+import { DashboardHttpController } from './dashboard/dashboard.http.controller';
+import { EventQueries } from './events/event.queries';
+import { ListEventsHttpController } from './events/list-events/list-events.http.controller';
+import { EventLogVerifier } from './events/verify-events/event-log.verifier';
+import { VerifyEventsHttpController } from './events/verify-events/verify-events.http.controller';
+import { SERVICE, type GatewayContext } from './gateway.context';
+import { HealthHttpController } from './health/health.http.controller';
+import { Readiness } from './health/readiness.service';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { IdempotencyStore } from './idempotency/idempotency.store';
+import { ApiKeyService } from './keys/api-key.service';
+import { CreateKeyHttpController } from './keys/create-key/create-key.http.controller';
+import { DeleteKeyHttpController } from './keys/delete-key/delete-key.http.controller';
+import { ListKeysHttpController } from './keys/list-keys/list-keys.http.controller';
+import { GatewayMetrics } from './metrics/gateway.metrics';
+import { MetricsHttpController } from './metrics/metrics.http.controller';
+import { ListQuarantinesHttpController } from './quarantines/list-quarantines/list-quarantines.http.controller';
+import { QuarantineQueries } from './quarantines/quarantine.queries';
+import { TerminateAllHandler } from './quarantines/terminate-all/terminate-all.handler';
+import { TerminateAllHttpController } from './quarantines/terminate-all/terminate-all.http.controller';
+import { GetReportHttpController } from './report/get-report/get-report.http.controller';
+import { ReportQueries } from './report/report.queries';
+
+export const GATEWAY_CONTEXT = Symbol('GATEWAY_CONTEXT');
+
+/** Closes NATS, PostgreSQL and timers after the HTTP server has stopped. */
+class GatewayShutdown implements OnApplicationShutdown {
+  constructor(@Inject(GATEWAY_CONTEXT) private readonly ctx: GatewayContext) {}
+
+  onApplicationShutdown(): Promise<void> {
+    return this.ctx.close();
+  }
+}
+
+/** The Nest edge: controllers, the global guard, filter, pipe and interceptor, and the context's instances. */
+@Module({})
+export class AppModule {
+  static forRoot(ctx: GatewayContext): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [immuneLoggerModule(SERVICE)],
+      controllers: [
+        HealthHttpController,
+        MetricsHttpController,
+        DashboardHttpController,
+        ListKeysHttpController,
+        CreateKeyHttpController,
+        DeleteKeyHttpController,
+        ListAgentsHttpController,
+        GetAgentHttpController,
+        QuarantineAgentHttpController,
+        ReleaseAgentHttpController,
+        EscalateAgentHttpController,
+        TerminateAgentHttpController,
+        AddNoteHttpController,
+        ListQuarantinesHttpController,
+        TerminateAllHttpController,
+        GetReportHttpController,
+        ListEventsHttpController,
+        VerifyEventsHttpController,
+      ],
+      providers: [
+        { provide: GATEWAY_CONTEXT, useValue: ctx },
+        GatewayShutdown,
+        { provide: GatewayMetrics, useValue: ctx.metrics },
+        { provide: ApiKeyService, useValue: ctx.keys },
+        { provide: IdempotencyStore, useValue: ctx.idempotency },
+        { provide: AgentCommandHandler, useValue: ctx.agentCommands },
+        { provide: AgentQueries, useValue: ctx.agents },
+        { provide: TerminateAllHandler, useValue: ctx.terminateAll },
+        { provide: ReportQueries, useValue: ctx.report },
+        { provide: EventQueries, useValue: ctx.events },
+        { provide: EventLogVerifier, useValue: ctx.verifier },
+        { provide: Readiness, useValue: ctx.readiness },
+        { provide: QuarantineQueries, useValue: ctx.quarantines },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_FILTER, useClass: ProblemExceptionFilter },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
+    };
+  }
+}

@@ -1,0 +1,133 @@
+import { hostname } from 'node:os';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { DataSource } from 'typeorm';
+import { names as namesOf, type Names } from '@immune/contracts';
+import { connectNats, HeartbeatMonitor, provisionAll, startHeartbeat, verifyStream } from '@immune/platform-jetstream';
+import { openDataSource } from '@immune/platform-postgres';
+import type { RuntimeConfig } from '@immune/platform-runtime';
+import { migrate, READ_MODEL_ENTITIES } from '@immune/read-models';
+import { AgentQueries } from './agents/agent.queries';
+import { AgentCommandHandler } from './commands/agent-command.handler';
+import { CommandClient } from './commands/command.client';
+import { ProjectionProgress } from './commands/projection-progress';
+import { sqlRunnerOf, type SqlRunner } from './common/sql';
+import { EventQueries } from './events/event.queries';
+import { EventLogVerifier } from './events/verify-events/event-log.verifier';
+import { Readiness, readyServices } from './health/readiness.service';
+import { IdempotencyStore } from './idempotency/idempotency.store';
+import { ApiKeyService, bootstrapBanner } from './keys/api-key.service';
+import { GatewayMetrics } from './metrics/gateway.metrics';
+import { QuarantineQueries } from './quarantines/quarantine.queries';
+import { TerminateAllHandler } from './quarantines/terminate-all/terminate-all.handler';
+import { restingPosture } from './report/posture';
+import { ReportQueries } from './report/report.queries';
+
+export const SERVICE = 'gateway';
+
+/**
+ * Everything the gateway's routes use, built before Nest starts (framework-free): connections, stores,
+ * queries and handlers. Nest receives these instances as providers; nothing here imports Nest.
+ */
+export interface GatewayContext {
+  config: RuntimeConfig;
+  names: Names;
+  nc: NatsConnection;
+  ds: DataSource;
+  sql: SqlRunner;
+  metrics: GatewayMetrics;
+  keys: ApiKeyService;
+  idempotency: IdempotencyStore;
+  progress: ProjectionProgress;
+  commands: CommandClient;
+  agentCommands: AgentCommandHandler;
+  agents: AgentQueries;
+  quarantines: QuarantineQueries;
+  terminateAll: TerminateAllHandler;
+  report: ReportQueries;
+  events: EventQueries;
+  verifier: EventLogVerifier;
+  readiness: Readiness;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  config: RuntimeConfig;
+  env?: NodeJS.ProcessEnv;
+  /** Where freshly generated bootstrap keys are printed (stdout by default: operators must see them). */
+  print?: (line: string) => void;
+  metrics?: GatewayMetrics;
+}
+
+/** Connects NATS and PostgreSQL, migrates, provisions streams, bootstraps keys and builds the services. */
+export async function openGatewayContext(opts: OpenOptions): Promise<GatewayContext> {
+  const { config } = opts;
+  const env = opts.env ?? process.env;
+  const print = opts.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const names = namesOf(config.namespace);
+
+  const { nc } = await connectNats(config.natsServers, `immune-${SERVICE}`);
+  const cleanups: (() => Promise<void> | void)[] = [() => nc.drain().catch(() => nc.close())];
+  const closeAll = async () => {
+    for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch(() => undefined);
+  };
+  try {
+    await provisionAll(nc, names);
+    await migrate(config);
+    const ds = await openDataSource({
+      databaseUrl: config.databaseUrl,
+      schema: names.pgSchema,
+      entities: READ_MODEL_ENTITIES,
+      poolSize: 20,
+      applicationName: `immune-${SERVICE}`,
+    });
+    cleanups.push(() => ds.destroy());
+    const sql = sqlRunnerOf(ds);
+    const metrics = opts.metrics ?? new GatewayMetrics();
+
+    const keys = new ApiKeyService(sql, names.pgSchema);
+    for (const line of bootstrapBanner(await keys.bootstrap(env))) print(line);
+
+    const idempotency = new IdempotencyStore(sql, names.pgSchema);
+    const purge = setInterval(() => void idempotency.purgeExpired().catch(() => undefined), 60 * 60_000);
+    purge.unref();
+    cleanups.push(() => clearInterval(purge));
+
+    const progress = new ProjectionProgress(nc, names, sql);
+    progress.start();
+    cleanups.push(() => progress.stop());
+
+    const monitor = new HeartbeatMonitor(nc, names).start();
+    cleanups.push(() => monitor.stop());
+    const stopBeat = startHeartbeat(nc, names, SERVICE, `${hostname()}-${process.pid}`);
+    cleanups.push(stopBeat);
+
+    const commands = new CommandClient(nc, names, config.commandTimeoutMs, metrics.observeCommand);
+    const agents = new AgentQueries(sql, names.pgSchema);
+    const agentCommands = new AgentCommandHandler(commands, progress, agents);
+    const ctx: GatewayContext = {
+      config,
+      names,
+      nc,
+      ds,
+      sql,
+      metrics,
+      keys,
+      idempotency,
+      progress,
+      commands,
+      agentCommands,
+      agents,
+      quarantines: new QuarantineQueries(sql, names.pgSchema),
+      terminateAll: new TerminateAllHandler(agents, agentCommands),
+      report: new ReportQueries(sql, names.pgSchema, agents, restingPosture),
+      events: new EventQueries(sql, names.pgSchema),
+      verifier: new EventLogVerifier(() => verifyStream(nc, names)),
+      readiness: new Readiness(nc, sql, (s, within) => monitor.seen(s, within), readyServices(env), restingPosture),
+      close: closeAll,
+    };
+    return ctx;
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+}
