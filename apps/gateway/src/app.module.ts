@@ -18,7 +18,8 @@ import { EventQueries } from './events/event.queries';
 import { ListEventsHttpController } from './events/list-events/list-events.http.controller';
 import { EventLogVerifier } from './events/verify-events/event-log.verifier';
 import { VerifyEventsHttpController } from './events/verify-events/verify-events.http.controller';
-import { SERVICE, type GatewayContext } from './gateway.context';
+import type { GatewayContext } from './gateway.context';
+import { SERVICE } from './service-name';
 import { HealthHttpController } from './health/health.http.controller';
 import { Readiness } from './health/readiness.service';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
@@ -27,6 +28,7 @@ import { ApiKeyService } from './keys/api-key.service';
 import { CreateKeyHttpController } from './keys/create-key/create-key.http.controller';
 import { DeleteKeyHttpController } from './keys/delete-key/delete-key.http.controller';
 import { ListKeysHttpController } from './keys/list-keys/list-keys.http.controller';
+import { WhoAmIHttpController } from './keys/who-am-i/who-am-i.http.controller';
 import { GatewayMetrics } from './metrics/gateway.metrics';
 import { MetricsHttpController } from './metrics/metrics.http.controller';
 import { ListQuarantinesHttpController } from './quarantines/list-quarantines/list-quarantines.http.controller';
@@ -58,6 +60,7 @@ export class AppModule {
         HealthHttpController,
         MetricsHttpController,
         DashboardHttpController,
+        WhoAmIHttpController,
         ListKeysHttpController,
         CreateKeyHttpController,
         DeleteKeyHttpController,

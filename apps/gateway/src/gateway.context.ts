@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { names as namesOf, type Names } from '@immune/contracts';
 import { connectNats, HeartbeatMonitor, provisionAll, startHeartbeat, verifyStream } from '@immune/platform-jetstream';
 import { openDataSource } from '@immune/platform-postgres';
-import type { RuntimeConfig } from '@immune/platform-runtime';
+import { metricsPort, startMetricsServer, type RuntimeConfig } from '@immune/platform-runtime';
 import { migrate, READ_MODEL_ENTITIES } from '@immune/read-models';
 import { AgentQueries } from './agents/agent.queries';
 import { AgentCommandHandler } from './commands/agent-command.handler';
@@ -20,9 +20,8 @@ import { GatewayMetrics } from './metrics/gateway.metrics';
 import { QuarantineQueries } from './quarantines/quarantine.queries';
 import { TerminateAllHandler } from './quarantines/terminate-all/terminate-all.handler';
 import { restingPosture } from './report/posture';
+import { SERVICE } from './service-name';
 import { ReportQueries } from './report/report.queries';
-
-export const SERVICE = 'gateway';
 
 /**
  * Everything the gateway's routes use, built before Nest starts (framework-free): connections, stores,
@@ -56,6 +55,8 @@ export interface OpenOptions {
   /** Where freshly generated bootstrap keys are printed (stdout by default: operators must see them). */
   print?: (line: string) => void;
   metrics?: GatewayMetrics;
+  /** Serve metrics on GATEWAY_METRICS_PORT as well (default true). */
+  metricsServer?: boolean;
 }
 
 /** Connects NATS and PostgreSQL, migrates, provisions streams, bootstraps keys and builds the services. */
@@ -83,6 +84,15 @@ export async function openGatewayContext(opts: OpenOptions): Promise<GatewayCont
     cleanups.push(() => ds.destroy());
     const sql = sqlRunnerOf(ds);
     const metrics = opts.metrics ?? new GatewayMetrics();
+    // Also on <SERVICE>_METRICS_PORT like every service (the same registry is at GET /metrics of the API port).
+    if (opts.metricsServer !== false) {
+      try {
+        const server = await startMetricsServer(metrics.registry, metricsPort(SERVICE, env));
+        cleanups.push(() => server.close());
+      } catch (e) {
+        process.stderr.write(`${SERVICE}: metrics port not available (${e instanceof Error ? e.message : String(e)}); /metrics is still served on the API port\n`);
+      }
+    }
 
     const keys = new ApiKeyService(sql, names.pgSchema);
     for (const line of bootstrapBanner(await keys.bootstrap(env))) print(line);

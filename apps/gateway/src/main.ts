@@ -1,12 +1,13 @@
 import 'reflect-metadata';
-import { RequestMethod } from '@nestjs/common';
+import { Logger, RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { runService } from '@immune/platform-nest';
-import { loadConfig, metricsPort, startMetricsServer } from '@immune/platform-runtime';
+import { loadConfig } from '@immune/platform-runtime';
 import { AppModule } from './app.module';
 import { notFoundFallback } from './common/not-found.fallback';
-import { openGatewayContext, SERVICE } from './gateway.context';
+import { openGatewayContext } from './gateway.context';
+import { SERVICE } from './service-name';
 import { setupOpenApi } from './openapi/openapi.setup';
 
 /**
@@ -22,6 +23,9 @@ async function main(): Promise<void> {
       try {
         const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(ctx), { bufferLogs: true });
         app.useBodyParser('json', { limit: '1mb' });
+        // ETags are ours (agent versions); Express's automatic weak ETags on every body would mislead.
+        app.set('etag', false);
+        app.disable('x-powered-by');
         app.use(ctx.metrics.httpMiddleware());
         app.setGlobalPrefix('api/v1', {
           exclude: [
@@ -44,11 +48,7 @@ async function main(): Promise<void> {
       // Unmatched paths outside /api/v1 answer problem+json too (Nest's own 404 only covers the prefix).
       app.use(notFoundFallback);
       await app.listen(config.gatewayPort);
-      const port = metricsPort(SERVICE);
-      const ctxMetrics = app.get(AppModuleMetrics);
-      void ctxMetrics;
-      void port;
-      process.stdout.write(`${SERVICE}: listening on http://localhost:${config.gatewayPort}/ (API docs at /api/docs)\n`);
+      new Logger(SERVICE).log(`listening on http://localhost:${config.gatewayPort}/ (API docs at /api/docs)`);
     },
   );
 }

@@ -1,12 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { names as namesOf } from '@immune/contracts';
 import { createTestEnv, eventually, testNats, type TestEnv } from './test-env';
 
-const ROOT = resolve(__dirname, '..', '..', '..');
+/** The workspace root (the folder with nx.json), from the sources or from dist/. */
+function workspaceRoot(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'nx.json'))) return dir;
+  }
+  throw new Error(`no nx.json above ${from}`);
+}
+
+const ROOT = workspaceRoot(__dirname);
 
 export type ServiceName = 'gateway' | 'quarantine' | 'projector' | 'telemetry';
 

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { ImmuneError, roleAllows, type Role } from '@immune/contracts';
 import { ApiKeyService } from '../keys/api-key.service';
 import type { GatewayRequest } from '../common/http-types';
-import { PUBLIC_ROUTE, REQUIRED_ROLE } from './auth.decorators';
+import { ANY_KEY, PUBLIC_ROUTE, REQUIRED_ROLE } from './auth.decorators';
 import { parseBearer } from './bearer';
 
 /** Global guard: a valid bearer key (401 AUTH.UNAUTHORIZED) with a role high enough (403 AUTH.FORBIDDEN). */
@@ -22,6 +22,10 @@ export class ApiKeyGuard implements CanActivate {
     const caller = key ? await this.keys.authenticate(key) : null;
     if (!caller) {
       throw new ImmuneError('AUTH.UNAUTHORIZED', 'Unauthorized', 'Send a valid API key as `Authorization: Bearer <key>`.');
+    }
+    if (this.reflector.getAllAndOverride<boolean>(ANY_KEY, targets)) {
+      req.caller = caller;
+      return true;
     }
     const need = this.reflector.getAllAndOverride<Role>(REQUIRED_ROLE, targets) ?? 'viewer';
     if (!roleAllows(caller.role, need)) {

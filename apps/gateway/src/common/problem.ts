@@ -78,7 +78,6 @@ export function buildProblem(
   opts: { title?: string; instance?: string; errors?: FieldError[]; status?: number; extra?: Record<string, unknown> } = {},
 ): Problem {
   const problem: Problem = {
-    ...(opts.extra ?? {}),
     type: problemType(code),
     title: opts.title ?? titleOf(code),
     status: opts.status ?? statusOf(code),
@@ -87,6 +86,8 @@ export function buildProblem(
   };
   if (opts.instance !== undefined) problem.instance = opts.instance;
   if (opts.errors !== undefined) problem.errors = opts.errors;
+  // Extension members (e.g. the current `version`) come last and never replace a standard member.
+  for (const [k, v] of Object.entries(opts.extra ?? {})) if (!(k in problem)) problem[k] = v;
   return problem;
 }
 
@@ -173,7 +174,7 @@ export function problemFromError(e: unknown, instance?: string): MappedError {
     }
     if (status === 403) return { problem: buildProblem('AUTH.FORBIDDEN', 'Your key may not do this.', withInstance), unexpected: false, headers };
     if (cause instanceof SyntaxError || isBodyParseError(cause)) {
-      return { problem: buildProblem('REQUEST.MALFORMED', 'The request body is not valid JSON.', withInstance), unexpected: false, headers };
+      return { problem: buildProblem('REQUEST.MALFORMED', 'The request body is not valid JSON (a JSON object is expected).', withInstance), unexpected: false, headers };
     }
     return {
       problem: buildProblem('REQUEST.MALFORMED', message || 'The request cannot be processed.', { ...withInstance, status }),

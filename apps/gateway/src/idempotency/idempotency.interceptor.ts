@@ -1,4 +1,5 @@
-import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Injectable, SetMetadata, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { catchError, from, mergeMap, of, throwError, type Observable } from 'rxjs';
 import type { GatewayRequest, GatewayResponse } from '../common/http-types';
 import { PROBLEM_CONTENT_TYPE, problemFromError } from '../common/problem';
@@ -8,6 +9,10 @@ import { IdempotencyStore, parseIdempotencyKey, type StoredAnswer } from './idem
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const KEPT_HEADERS = ['etag', 'location'];
 const JSON_TYPE = 'application/json; charset=utf-8';
+const REDACT = 'immune:idempotency-redact';
+
+/** Fields of a route's answer that are never stored for replay (secrets shown once, e.g. a new API key). */
+export const RedactOnReplay = (...fields: string[]) => SetMetadata(REDACT, fields);
 
 /**
  * `Idempotency-Key` on writes: the first answer (2xx or 4xx) is stored per actor for 24 h and a repeat gets it
@@ -16,7 +21,10 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
-  constructor(private readonly store: IdempotencyStore) {}
+  constructor(
+    private readonly store: IdempotencyStore,
+    private readonly reflector: Reflector,
+  ) {}
 
   async intercept(ctx: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const http = ctx.switchToHttp();
@@ -27,6 +35,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (key === undefined) return next.handle();
 
     const actor = req.caller.name;
+    const redact = this.reflector.get<string[] | undefined>(REDACT, ctx.getHandler()) ?? [];
     const begun = await this.store.begin({
       actor,
       key,
@@ -40,7 +49,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
       mergeMap((body) =>
         from(
           this.store
-            .complete(actor, key, { status: res.statusCode, body: body ?? null, headers: keptHeaders(res, body === undefined ? null : JSON_TYPE) })
+            .complete(actor, key, {
+              status: res.statusCode,
+              body: redacted(body ?? null, redact),
+              headers: keptHeaders(res, body === undefined ? null : JSON_TYPE),
+            })
             .then(() => body),
         ),
       ),
@@ -54,6 +67,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
       }),
     );
   }
+}
+
+function redacted(body: unknown, fields: string[]): unknown {
+  if (fields.length === 0 || typeof body !== 'object' || body === null) return body;
+  const copy: Record<string, unknown> = { ...(body as Record<string, unknown>) };
+  for (const f of fields) if (f in copy) copy[f] = null;
+  return copy;
 }
 
 function keptHeaders(res: GatewayResponse, contentType: string | null): Record<string, string> {

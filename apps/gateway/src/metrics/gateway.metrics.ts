@@ -46,7 +46,9 @@ export class GatewayMetrics {
       const end = this.httpDuration.startTimer();
       res.once('finish', () => {
         const r = req as IncomingMessage & { route?: { path?: unknown }; baseUrl?: string };
-        const template = typeof r.route?.path === 'string' ? `${r.baseUrl ?? ''}${r.route.path}` : 'unmatched';
+        const path = typeof r.route?.path === 'string' ? `${r.baseUrl ?? ''}${r.route.path}` : '';
+        // A wildcard route is a not-found handler, not a route of the API.
+        const template = path && !path.includes('*') ? path : 'unmatched';
         end({ method: req.method ?? 'GET', route: template, status: String(res.statusCode) });
       });
       next();

@@ -39,7 +39,7 @@ export function ApiWrite() {
   return applyDecorators(
     ApiBearerAuth(),
     ApiHeader({
-      name: 'Idempotency-Key',
+      name: 'idempotency-key',
       required: false,
       description:
         'Makes the write safe to retry: a repeat within 24 h returns the first answer (header `Idempotent-Replayed: true`); ' +
@@ -54,7 +54,7 @@ export function ApiAgentWrite() {
   return applyDecorators(
     ApiWrite(),
     ApiHeader({
-      name: 'If-Match',
+      name: 'if-match',
       required: false,
       description: 'The agent version the change is based on (its ETag, quoted or not; `*` = any). Stale → 412.',
     }),

@@ -1,7 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { DeliverPolicy, jetstream, jetstreamManager, type Consumer, type ConsumerMessages } from '@nats-io/jetstream';
 import type { ChainCheckpointedData, Names, StoredEvent } from '@immune/contracts';
-import { headsHash, parseEnvelope } from './hash-chain';
+import { headKey, headsHash, parseEnvelope } from './hash-chain';
 import { isConcurrencyError } from './errors';
 import { EventStore } from './event-store';
 import type { LoopLogger } from './consumer-loop';
@@ -47,6 +47,7 @@ export class ChainCheckpointer {
   private readonly intervalMs: number;
   private readonly log: LoopLogger;
   private readonly clock: () => Date;
+  /** `{aggregate}.{id}` → hash of its last event. */
   private readonly heads = new Map<string, string>();
   private events = 0;
   private lastSeq = 0;
@@ -110,9 +111,10 @@ export class ChainCheckpointer {
   }
 
   /** Catches up with the log as it is now and writes a checkpoint if any event is uncovered; null if none (or lost a race). */
-  async checkpointNow(): Promise<StoredEvent | null> {
+  async checkpointNow(timeoutMs = 30_000): Promise<StoredEvent | null> {
+    if (!this.following) throw new Error('chain checkpointer is not started');
     const jsm = await jetstreamManager(this.nc, { checkAPI: false });
-    await this.waitFor((await jsm.streams.info(this.names.eventsStream)).state.last_seq);
+    await this.waitFor((await jsm.streams.info(this.names.eventsStream)).state.last_seq, timeoutMs);
     if (this.writing) await this.writing.catch(() => undefined);
     return this.write();
   }
@@ -142,7 +144,7 @@ export class ChainCheckpointer {
           this.cp = { version: seq, hash: envelope.hash, lastSequence: d.lastSequence, events: d.events };
         }
       } else {
-        this.heads.set(subject, envelope.hash);
+        this.heads.set(headKey(this.names.ns, subject), envelope.hash);
         this.events++;
         this.lastSeq = seq;
       }
@@ -157,9 +159,23 @@ export class ChainCheckpointer {
     });
   }
 
-  private waitFor(seq: number): Promise<void> {
+  /** Resolves once the log has been read up to `seq`; with a timeout, rejects instead of hanging on a dead tail. */
+  private waitFor(seq: number, timeoutMs?: number): Promise<void> {
     if (seq <= this.position) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ seq, resolve }));
+    return new Promise((resolve, reject) => {
+      const timer =
+        timeoutMs === undefined
+          ? null
+          : setTimeout(() => {
+              this.waiters = this.waiters.filter((w) => w.resolve !== done);
+              reject(new Error(`chain checkpointer is behind the log: read up to ${this.position} of ${seq} within ${timeoutMs} ms`));
+            }, timeoutMs);
+      const done = (): void => {
+        if (timer) clearTimeout(timer);
+        resolve();
+      };
+      this.waiters.push({ seq, resolve: done });
+    });
   }
 
   private write(): Promise<StoredEvent | null> {

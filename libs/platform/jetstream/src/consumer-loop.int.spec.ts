@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import type { StoredEvent } from '@immune/contracts';
 import { eventually } from '@immune/testing';
 import { ConsumerLoop, decodeEvent, deadLetterSubject, defaultBackoffMs, runConsumer, type DeadLetterNotice, type LoopLogger } from './consumer-loop';
-import { appendToAgent, noted, specNamespace, type SpecNs } from './spec-helpers';
+import { appendToAgent, noted, specNamespace, type SpecNs } from './spec-helpers.spec';
 
 const quiet: LoopLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -24,7 +24,7 @@ describe('ConsumerLoop (real NATS)', () => {
 
   function deadLetters(consumer: string): DeadLetterNotice[] {
     const got: DeadLetterNotice[] = [];
-    t.nc.subscribe(deadLetterSubject(t.names, consumer), { callback: (_e, m) => got.push(m.json<DeadLetterNotice>()) });
+    t.nc.subscribe(deadLetterSubject(t.names, consumer), { callback: (_e, m) => void got.push(m.json<DeadLetterNotice>()) });
     return got;
   }
 
@@ -42,6 +42,7 @@ describe('ConsumerLoop (real NATS)', () => {
         fetchExpiresMs: 1000,
         logger: quiet,
         onMessage: (m) => {
+          expect(Math.abs(m.storedAtMs - Date.now())).toBeLessThan(60_000);
           seen.push(m.value);
         },
       }),
@@ -124,8 +125,19 @@ describe('ConsumerLoop (real NATS)', () => {
   it('terminates a poison message at once and goes on', async () => {
     const registry = new Registry();
     const notices = deadLetters('poison');
-    await t.js.publish(t.names.agentEvents('poison'), '{not json');
-    await appendToAgent(t.store, 'poison', [noted(1)]);
+    const before = await appendToAgent(t.store, 'poison', [noted(1)]);
+    const junk = await t.js.publish(t.names.agentEvents('poison'), '{not json');
+    await t.store.append({
+      aggregate: 'agent',
+      aggregateId: 'poison',
+      events: [noted(2)],
+      expectedVersion: junk.seq,
+      prevHash: before.lastHash,
+      actor: 'spec',
+      correlationId: 'p',
+      causationId: 'poison-2',
+      now: new Date().toISOString(),
+    });
     const handled: number[] = [];
     const loop = track(
       await runConsumer({
@@ -143,48 +155,107 @@ describe('ConsumerLoop (real NATS)', () => {
         },
       }),
     );
-    await eventually(async () => notices.length === 1 && loop.stats.processed === 1);
-    expect(notices[0]).toMatchObject({ deliveries: 1 });
+    await eventually(async () => notices.length === 1 && loop.stats.processed === 2);
+    expect(notices[0]).toMatchObject({ seq: junk.seq, deliveries: 1 });
     expect(notices[0]!.error).toMatch(/^poison message/);
-    expect(handled).toHaveLength(1);
+    expect(handled).toEqual([before.version, junk.seq + 1]);
+    expect(loop.stats.terminated).toBe(1);
   });
 
-  it('hands whole batches to a batch handler, naks a failed batch and keeps stream order', async () => {
-    const agents = Array.from({ length: 6 }, (_, i) => `bulk${i}`);
-    for (const a of agents) await appendToAgent(t.store, a, Array.from({ length: 100 }, (_, i) => noted(i)));
-    const committed: number[] = [];
-    const sizes: number[] = [];
-    let failOnce = true;
-    const loop = track(
-      await runConsumer({
-        nc: t.nc,
-        names: t.names,
-        stream: t.names.eventsStream,
-        durable: 'projector_like',
-        filterSubject: `${t.ns}.events.agent.*`,
+  describe('batch mode', () => {
+    let b: SpecNs;
+    const total = 600;
+    beforeAll(async () => {
+      b = await specNamespace();
+      for (let a = 0; a < 6; a++) await appendToAgent(b.store, `bulk${a}`, Array.from({ length: total / 6 }, (_, i) => noted(i)));
+    });
+    afterAll(() => b.cleanup());
+
+    const batchLoop = (durable: string, onBatch: (batch: { seq: number; deliveryCount: number; value: StoredEvent }[]) => void, extra: { batchRetry?: 'in-place' | 'nak' } = {}) =>
+      runConsumer({
+        nc: b.nc,
+        names: b.names,
+        stream: b.names.eventsStream,
+        durable,
         decode: decodeEvent,
         batchSize: 256,
         fetchExpiresMs: 1000,
         logger: quiet,
-        onBatch: (batch) => {
-          sizes.push(batch.length);
-          if (failOnce && batch.some((m) => m.value.envelope.aggregateId === 'bulk3')) {
+        onBatch,
+        ...extra,
+      }).then(track);
+
+    it('hands whole pulls to the handler, retries a failed batch in place and keeps stream order', async () => {
+      const committed: number[] = [];
+      const sizes: number[] = [];
+      const retried: number[] = [];
+      let failOnce = true;
+      const loop = await batchLoop('projector_like', (batch) => {
+        sizes.push(batch.length);
+        if (batch[0]!.deliveryCount > 1) retried.push(batch[0]!.deliveryCount);
+        if (failOnce && batch.some((m) => m.value.envelope.aggregateId === 'bulk3')) {
+          failOnce = false;
+          throw new Error('transaction rolled back');
+        }
+        committed.push(...batch.map((m) => m.seq));
+      });
+      await eventually(async () => committed.length === total, 15_000);
+      await eventually(async () => (await b.jsm.consumers.info(b.names.eventsStream, 'projector_like')).num_ack_pending === 0);
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(256);
+      expect(sizes.some((n) => n > 1)).toBe(true);
+      // Every event committed exactly once and in stream order, the failed batch included.
+      expect(committed).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+      expect(retried).toEqual([2]);
+      expect(loop.stats).toMatchObject({ processed: total, terminated: 0 });
+      expect(loop.stats.failed).toBeGreaterThan(0);
+    });
+
+    it('keeps a slow batch from being redelivered into the open pull (working() keep-alive)', async () => {
+      const seen: number[] = [];
+      let first = true;
+      await runConsumer({
+        nc: b.nc,
+        names: b.names,
+        stream: b.names.eventsStream,
+        durable: 'slow_batches',
+        filterSubject: b.names.agentEvents('bulk0'),
+        decode: decodeEvent,
+        batchSize: 256, // more than there is: the pull stays open while the batch is handled
+        ackWaitMs: 1000,
+        fetchExpiresMs: 5000,
+        logger: quiet,
+        onBatch: async (batch) => {
+          seen.push(...batch.map((m) => m.seq));
+          if (first) {
+            first = false;
+            await new Promise((r) => setTimeout(r, 2500)); // 2.5 × ack_wait
+          }
+        },
+      }).then(track);
+      await eventually(async () => seen.length >= total / 6, 15_000);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(seen).toEqual(Array.from({ length: total / 6 }, (_, i) => i + 1));
+    });
+
+    it("with batchRetry 'nak' naks the failed batch with backoff and processes it on redelivery", async () => {
+      const committed = new Set<number>();
+      const redelivered: number[] = [];
+      let failOnce = true;
+      await batchLoop(
+        'nak_batches',
+        (batch) => {
+          for (const m of batch) if (m.deliveryCount > 1) redelivered.push(m.seq);
+          if (failOnce) {
             failOnce = false;
             throw new Error('transaction rolled back');
           }
-          committed.push(...batch.map((m) => m.seq));
+          for (const m of batch) committed.add(m.seq);
         },
-      }),
-    );
-    const total = (await t.jsm.consumers.info(t.names.eventsStream, 'projector_like')).num_pending + loop.stats.processed + loop.stats.failed;
-    await eventually(async () => committed.length >= total - loop.stats.terminated && loop.stats.failed > 0, 15_000);
-    await eventually(async () => (await t.jsm.consumers.info(t.names.eventsStream, 'projector_like')).num_ack_pending === 0);
-    expect(Math.max(...sizes)).toBeLessThanOrEqual(256);
-    expect(sizes.some((s) => s > 1)).toBe(true);
-    // Every message committed once, in stream order, despite the failed batch.
-    expect(committed).toEqual([...committed].sort((a, b) => a - b));
-    expect(new Set(committed).size).toBe(committed.length);
-    expect(loop.stats.batches).toBeGreaterThan(1);
+        { batchRetry: 'nak' },
+      );
+      await eventually(async () => committed.size === total, 15_000);
+      expect(redelivered.length).toBeGreaterThan(0);
+    });
   });
 
   it('pauses after the current batch and resumes', async () => {

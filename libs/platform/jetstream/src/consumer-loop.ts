@@ -23,6 +23,8 @@ export interface ConsumedMessage<T> {
   subject: string;
   /** 1 on first delivery. */
   deliveryCount: number;
+  /** When the stream stored the message (epoch ms, the server's clock): e.g. to judge a vital's own timestamp. */
+  storedAtMs: number;
   value: T;
   raw: RawMessage;
 }
@@ -139,8 +141,9 @@ const consoleLogger: LoopLogger = {
 /**
  * A durable pull consumer with explicit acks. Per-message mode acks each success and naks a failure with
  * backoff; batch mode hands the handler what one pull brought (the projector commits it in one transaction),
- * acks all of it on success and retries all of it on failure (see `batchRetry`). Past `maxDeliver`, or when the bytes do not decode, a message is terminated and reported
- * (log, `{ns}.deadletter.{consumer}`, metric): never silently dropped.
+ * acks all of it on success and retries all of it on failure (see `batchRetry`). Past `maxDeliver`, or when
+ * the bytes do not decode, a message is terminated and reported (log, `{ns}.deadletter.{consumer}`, metric):
+ * never silently dropped.
  */
 export class ConsumerLoop<T> {
   private consumer: Consumer | null = null;
@@ -149,7 +152,10 @@ export class ConsumerLoop<T> {
   private paused = false;
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => undefined;
-  private wake: (() => void) | null = null;
+  /** Whoever waits for stop() or resume(): the paused loop, a retry backoff. */
+  private readonly wakers = new Set<() => void>();
+  /** Delivered and not yet acked, nak'ed or terminated. */
+  private readonly held = new Set<JsMsg>();
   private readonly counters: ConsumerStats = { processed: 0, failed: 0, terminated: 0, batches: 0 };
   private readonly log: LoopLogger;
   private readonly batchSize: number;
@@ -210,7 +216,7 @@ export class ConsumerLoop<T> {
   /** Stops after the pull in flight and its handler finish; unprocessed messages stay with the server. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.wake?.();
+    this.wakeAll();
     await this.running;
     this.running = null;
   }
@@ -223,14 +229,13 @@ export class ConsumerLoop<T> {
 
   resume(): void {
     this.paused = false;
-    this.wake?.();
+    this.wakeAll();
   }
 
   private async run(): Promise<void> {
     while (!this.stopping) {
       if (this.paused) {
-        await new Promise<void>((r) => (this.wake = r));
-        this.wake = null;
+        await new Promise<void>((r) => this.wakers.add(r));
         continue;
       }
       this.idle = new Promise<void>((r) => (this.markIdle = r));
@@ -239,37 +244,68 @@ export class ConsumerLoop<T> {
       } catch (e) {
         if (this.opts.nc.isClosed()) break;
         this.log.warn({ consumer: this.name, err: errorText(e) }, 'pull failed; retrying');
-        await sleep(1000);
+        await this.sleep(1000);
       } finally {
         this.markIdle();
       }
     }
   }
 
+  /**
+   * One pull: a pump moves every delivered message into `held` as it arrives while the handler works through
+   * them in order, so a keep-alive can `working()` all of them — messages waiting behind a slow transaction or a
+   * batch retry are never redelivered out of order by an expired ack_wait.
+   */
   private async pullOnce(): Promise<void> {
-    const consumer = this.consumer!;
-    const messages = await consumer.fetch({ max_messages: this.batchSize, expires: this.opts.fetchExpiresMs ?? 2000 });
-    let buffer: JsMsg[] = [];
-    for await (const m of messages) {
-      if (this.opts.onMessage) {
-        await this.handleOne(m);
-        continue;
+    const expires = Math.max(1000, this.opts.fetchExpiresMs ?? 2000); // the server's minimum
+    const messages = await this.consumer!.fetch({ max_messages: this.batchSize, expires });
+    const queue: JsMsg[] = [];
+    let done = false;
+    const arrival: { notify: (() => void) | null } = { notify: null };
+    const pumped = (async () => {
+      try {
+        for await (const m of messages) {
+          queue.push(m);
+          this.held.add(m);
+          arrival.notify?.();
+        }
+      } finally {
+        done = true;
+        arrival.notify?.();
       }
-      buffer.push(m);
-      // Hand over what has arrived as soon as nothing more is queued: low latency when quiet, big batches under load.
-      if (buffer.length >= this.batchSize || messages.getPending() === 0) {
-        const batch = buffer;
-        buffer = [];
-        await this.handleBatch(batch);
+    })().then(
+      () => null,
+      (e: unknown) => e, // surfaced below, after what did arrive is handled
+    );
+    const keepAlive = setInterval(() => {
+      for (const m of this.held) m.working();
+    }, Math.max(100, Math.floor(this.ackWaitMs / 3)));
+    try {
+      for (;;) {
+        if (queue.length === 0) {
+          if (done) break;
+          await new Promise<void>((r) => (arrival.notify = r));
+          arrival.notify = null;
+          continue;
+        }
+        if (this.opts.onMessage) {
+          await this.handleOne(queue.shift()!);
+        } else {
+          // Everything that has arrived, up to a batch: low latency when quiet, big batches under load.
+          await this.handleBatch(queue.splice(0, this.batchSize));
+        }
       }
+      const failure = await pumped;
+      if (failure) throw failure;
+    } finally {
+      clearInterval(keepAlive);
     }
-    if (buffer.length > 0) await this.handleBatch(buffer);
   }
 
   private decode(m: JsMsg): ConsumedMessage<T> | Error {
     const raw: RawMessage = { seq: m.seq, subject: m.subject, data: m.data };
     try {
-      return { seq: m.seq, subject: m.subject, deliveryCount: m.info.deliveryCount, value: this.opts.decode(raw), raw };
+      return { seq: m.seq, subject: m.subject, deliveryCount: m.info.deliveryCount, storedAtMs: m.time.getTime(), value: this.opts.decode(raw), raw };
     } catch (e) {
       return e instanceof Error ? e : new Error(String(e));
     }
@@ -280,7 +316,7 @@ export class ConsumerLoop<T> {
     if (decoded instanceof Error) return this.terminate(m, `poison message: ${decoded.message}`);
     try {
       await this.opts.onMessage!(decoded);
-      m.ack();
+      this.settle(m, 'ack');
       this.counters.processed++;
     } catch (e) {
       this.counters.failed++;
@@ -314,15 +350,16 @@ export class ConsumerLoop<T> {
         }
         if (this.stopping) {
           // Hand the batch back at once so whoever takes over starts with it.
-          for (const g of good) g.m.nak();
+          for (const g of good) this.settle(g.m, 'nak');
           return;
         }
         const delay = this.backoff(deliveries);
         this.log.warn({ consumer: this.name, firstSeq: batch[0]!.seq, size: batch.length, deliveries, retryInMs: delay, err: errorText(e) }, 'batch handler failed; retrying');
-        await this.holdWhileWaiting(good.map((g) => g.m), delay);
+        // Keep the batch (the keep-alive stops redelivery): a nak would let newer messages overtake it.
+        await this.sleep(delay);
         continue;
       }
-      for (const g of good) g.m.ack();
+      for (const g of good) this.settle(g.m, 'ack');
       this.counters.processed += good.length;
       // Acks are fire-and-forget publishes; flush so a stop right after a batch does not lose them.
       await this.opts.nc.flush().catch(() => undefined);
@@ -330,18 +367,30 @@ export class ConsumerLoop<T> {
     }
   }
 
-  /**
-   * Waits out a batch retry without giving the messages back: a nak would let newer messages overtake them
-   * (the server keeps delivering while a nak delay runs), and a projector must see the log in order.
-   * `working()` keeps them from being redelivered meanwhile.
-   */
-  private async holdWhileWaiting(msgs: JsMsg[], delayMs: number): Promise<void> {
-    const slice = Math.max(50, Math.floor(this.ackWaitMs / 3));
-    for (let left = delayMs; left > 0 && !this.stopping; left -= slice) {
-      for (const m of msgs) m.working();
-      await sleep(Math.min(slice, left));
-    }
-    for (const m of msgs) m.working();
+  private settle(m: JsMsg, how: 'ack' | 'nak' | 'term', nakDelayMs?: number): void {
+    this.held.delete(m);
+    if (how === 'ack') m.ack();
+    else if (how === 'nak') m.nak(nakDelayMs);
+    else m.term();
+  }
+
+  private wakeAll(): void {
+    const all = [...this.wakers];
+    this.wakers.clear();
+    for (const w of all) w();
+  }
+
+  /** A sleep that stop() cuts short. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wakers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakers.add(done);
+    });
   }
 
   private failed(m: JsMsg, e: unknown, deliveries = m.info.deliveryCount): void {
@@ -351,11 +400,11 @@ export class ConsumerLoop<T> {
     }
     const delay = this.backoff(deliveries);
     this.log.warn({ consumer: this.name, seq: m.seq, subject: m.subject, deliveries, retryInMs: delay, err: errorText(e) }, 'handler failed; will retry');
-    m.nak(delay);
+    this.settle(m, 'nak', delay);
   }
 
   private terminate(m: JsMsg, error: string, deliveries = m.info.deliveryCount): void {
-    m.term();
+    this.settle(m, 'term');
     this.counters.terminated++;
     this.terminated.inc({ consumer: this.name });
     const notice: DeadLetterNotice = {
@@ -387,8 +436,4 @@ export function runConsumer<T>(opts: ConsumerLoopOptions<T>): Promise<ConsumerLo
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -5,8 +5,10 @@ import { names as namesOf } from '@immune/contracts';
 import { hashEnvelope } from './hash-chain';
 import { ConcurrencyError, isConcurrencyError } from './errors';
 import { provisionAll, provisionEventStream } from './provision';
-import { appendToAgent, collect, noted, specNamespace, type SpecNs } from './spec-helpers';
+import { appendToAgent, collect, noted, specNamespace, type SpecNs } from './spec-helpers.spec';
 import { connectNats } from './connect';
+import { spawn, spawnSync } from 'node:child_process';
+import { freePort } from '@immune/testing';
 
 describe('provisioning (real NATS)', () => {
   let t: SpecNs;
@@ -58,6 +60,29 @@ describe('provisioning (real NATS)', () => {
 describe('connectNats', () => {
   it('fails with one clear line when NATS is unreachable', async () => {
     await expect(connectNats(['nats://127.0.0.1:1'], 'spec')).rejects.toThrow(/^NATS is not reachable at nats:\/\/127\.0\.0\.1:1 .*nats-server -js/);
+  });
+
+  const natsServer = spawnSync('nats-server', ['--version']).status === 0 ? it : it.skip;
+  natsServer('fails with one clear line when the server has no JetStream', async () => {
+    const port = await freePort();
+    const server = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+    try {
+      const url = `nats://127.0.0.1:${port}`;
+      let err: unknown;
+      for (let i = 0; i < 50; i++) {
+        err = await connectNats([url], 'spec').then(
+          (c) => c.nc.close(),
+          (e: unknown) => e,
+        );
+        if (!(err instanceof Error && /not reachable/.test(err.message))) break;
+        await new Promise((r) => setTimeout(r, 100)); // still starting
+      }
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).toMatch(/^JetStream is not enabled on the NATS server at nats:\/\/127\.0\.0\.1:\d+ .*-js/);
+      expect((err as Error).message).not.toMatch(/\n/);
+    } finally {
+      server.kill();
+    }
   });
 
   it('connects and checks JetStream', async () => {

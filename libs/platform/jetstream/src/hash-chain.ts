@@ -31,7 +31,11 @@ export function sealEnvelope<TType extends string, TData>(partial: UnsealedEnvel
   return { ...plain, hash: hashEnvelope(plain) };
 }
 
-/** SHA-256 over every aggregate head (subject → hash of its last event); used by chain checkpoints and the verifier. */
+/**
+ * SHA-256 over every aggregate head (key → hash of its last event); used by chain checkpoints and the verifier.
+ * Keys are subjects without the `{ns}.events.` prefix (see headKey) so a log restored into another namespace
+ * still verifies.
+ */
 export function headsHash(heads: ReadonlyMap<string, string>): string {
   return sha256Hex(canonicalJson(Object.fromEntries(heads)));
 }
@@ -59,4 +63,10 @@ export function parseEnvelope(data: Uint8Array): EventEnvelope {
   const why = envelopeShapeError(value);
   if (why) throw new Error(`not an event envelope: ${why}`);
   return value as EventEnvelope;
+}
+
+/** The key of a subject in the heads map: `{aggregate}.{id}` (the subject without `{ns}.events.`). */
+export function headKey(ns: string, subject: string): string {
+  const prefix = `${ns}.events.`;
+  return subject.startsWith(prefix) ? subject.slice(prefix.length) : subject;
 }

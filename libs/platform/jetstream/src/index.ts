@@ -10,7 +10,7 @@ export {
   EVENT_DUPLICATE_WINDOW_MS,
   type Provisioned,
 } from './provision';
-export { canonicalJson, hashEnvelope, sealEnvelope, headsHash, parseEnvelope, type UnsealedEnvelope } from './hash-chain';
+export { canonicalJson, hashEnvelope, sealEnvelope, headsHash, headKey, parseEnvelope, type UnsealedEnvelope } from './hash-chain';
 export { ConcurrencyError, isConcurrencyError } from './errors';
 export { EventStore, type AppendParams, type AppendResult, type AppendedEvent, type AggregateStream } from './event-store';
 export { readStreamRaw, lastOfSubject, type RawMessage, type ReadStreamOptions } from './stream-reader';

@@ -1,7 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { names as namesOf, type EventEnvelope, type Names, type VerifyResult } from '@immune/contracts';
-import { envelopeShapeError, hashEnvelope, headsHash } from './hash-chain';
+import { envelopeShapeError, hashEnvelope, headKey, headsHash } from './hash-chain';
 import { readStreamRaw, type RawMessage } from './stream-reader';
 
 export interface VerifyOptions {
@@ -16,7 +16,7 @@ type Broken = NonNullable<VerifyResult['brokenAt']>;
 /** A change of a head, kept until a checkpoint past it is verified, so heads can be rolled back to any covered sequence. */
 interface HeadChange {
   seq: number;
-  subject: string;
+  key: string;
   prev: string | undefined;
   next: string;
 }
@@ -80,7 +80,8 @@ export async function verifyEventLog(messages: AsyncIterable<RawMessage>, opts: 
     const expectedSubject = names.eventSubject(e.aggregate, e.aggregateId);
     if (m.subject !== expectedSubject) return broken(m, e.id, `stored on ${m.subject} but the envelope belongs on ${expectedSubject}`);
     if (hashEnvelope(e) !== e.hash) return broken(m, e.id, 'hash mismatch: the event was modified after it was written');
-    const head = (isCheckpoint ? checkpointHead : heads.get(m.subject)) ?? null;
+    const key = headKey(names.ns, m.subject);
+    const head = (isCheckpoint ? checkpointHead : heads.get(key)) ?? null;
     if (e.prevHash !== head) {
       return broken(
         m,
@@ -113,9 +114,9 @@ export async function verifyEventLog(messages: AsyncIterable<RawMessage>, opts: 
           if (idx < 0) return broken(m, e.id, `removed events: the checkpoint covers sequence ${L}, which is not an event in this log`);
           const after = changes.slice(idx + 1);
           // Roll back to L, hash, roll forward again: O(changes since L), no copy of all heads.
-          for (let i = after.length - 1; i >= 0; i--) restore(heads, after[i]!.subject, after[i]!.prev);
+          for (let i = after.length - 1; i >= 0; i--) restore(heads, after[i]!.key, after[i]!.prev);
           at = { aggregates: heads.size, events: events - after.length, headsHash: headsHash(heads) };
-          for (const c of after) heads.set(c.subject, c.next);
+          for (const c of after) heads.set(c.key, c.next);
           changes = after;
         }
         if (d['events'] !== at.events) {
@@ -131,8 +132,8 @@ export async function verifyEventLog(messages: AsyncIterable<RawMessage>, opts: 
         checkpoints++;
       }
     } else {
-      changes.push({ seq: m.seq, subject: m.subject, prev: heads.get(m.subject), next: e.hash });
-      heads.set(m.subject, e.hash);
+      changes.push({ seq: m.seq, key, prev: heads.get(key), next: e.hash });
+      heads.set(key, e.hash);
       events++;
     }
     checked++;
@@ -154,9 +155,9 @@ function indexOfSeq(changes: readonly HeadChange[], seq: number): number {
   return -1;
 }
 
-function restore(heads: Map<string, string>, subject: string, prev: string | undefined): void {
-  if (prev === undefined) heads.delete(subject);
-  else heads.set(subject, prev);
+function restore(heads: Map<string, string>, key: string, prev: string | undefined): void {
+  if (prev === undefined) heads.delete(key);
+  else heads.set(key, prev);
 }
 
 /** Verifies the namespace's event stream as stored (raw bytes), up to its last sequence at the call. */
