@@ -109,8 +109,11 @@ describe('CommandClient and AgentCommandHandler (real NATS, a tiny responder)', 
       `INSERT INTO "${env.namespace}".agents (agent_id, status, quarantined, version, doc) VALUES ('rw', 'active', false, 3, $1::jsonb)`,
       [JSON.stringify(doc(3, 'active'))],
     );
+    let projected = false;
     const r = responder((req) => {
-      // The "projector": updates the row, then announces progress, a little later.
+      // The "projector" (once): updates the row, then announces progress, a little later.
+      if (!projected) projected = true;
+      else return { ok: true, agentId: req.agentId, version: 4, sequences: [], eventTypes: [], duplicate: true };
       setTimeout(async () => {
         await sql.query(`UPDATE "${env.namespace}".agents SET status = 'suspended', version = 4, doc = $1::jsonb WHERE agent_id = 'rw'`, [
           JSON.stringify(doc(4, 'suspended')),

@@ -47,7 +47,9 @@ describe('ProjectionProgress', () => {
   it('falls back to polling min(last_seq) of the checkpoints when no notice arrives', async () => {
     const progress = new ProjectionProgress(nc, names, sql, 25); // not started: no subscription at all
     const table = `"${env.namespace}".projection_checkpoints`;
-    await sql.query(`INSERT INTO ${table} (name, last_seq, updated_at) VALUES ('a', 20, now()), ('b', 8, now())`);
+    // The migration seeds one row per projection; the slowest one decides.
+    await sql.query(`UPDATE ${table} SET last_seq = 20`);
+    await sql.query(`INSERT INTO ${table} (name, last_seq, updated_at) VALUES ('b', 8, now()) ON CONFLICT (name) DO UPDATE SET last_seq = 8`);
     const waiting = progress.waitFor(12, 3_000);
     setTimeout(() => void sql.query(`UPDATE ${table} SET last_seq = 15 WHERE name = 'b'`), 100);
     await waiting;

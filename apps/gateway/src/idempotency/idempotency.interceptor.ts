@@ -10,14 +10,16 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const KEPT_HEADERS = ['etag', 'location'];
 const JSON_TYPE = 'application/json; charset=utf-8';
 const REDACT = 'immune:idempotency-redact';
+/** Refusals that a retry may not meet again: not kept, so the same key can be retried. */
+const RETRYABLE = new Set(['CONCURRENCY.CONFLICT']);
 
 /** Fields of a route's answer that are never stored for replay (secrets shown once, e.g. a new API key). */
 export const RedactOnReplay = (...fields: string[]) => SetMetadata(REDACT, fields);
 
 /**
  * `Idempotency-Key` on writes: the first answer (2xx or 4xx) is stored per actor for 24 h and a repeat gets it
- * back with `Idempotent-Replayed: true`. A 5xx frees the key so the request can be retried; since the command
- * id is derived from the same key, the retried command is applied at most once.
+ * back with `Idempotent-Replayed: true`. A 5xx (or a concurrency conflict) frees the key so the request can be
+ * retried; since the command id is derived from the same key, the retried command is applied at most once.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -60,7 +62,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       catchError((error: unknown) => {
         const { problem, headers } = problemFromError(error, req.originalUrl.split('?')[0]);
         const settle =
-          problem.status < 500
+          problem.status < 500 && !RETRYABLE.has(problem.code)
             ? this.store.complete(actor, key, { status: problem.status, body: problem, headers: { ...headers, 'content-type': PROBLEM_CONTENT_TYPE } })
             : this.store.abandon(actor, key);
         return from(settle.catch(() => undefined)).pipe(mergeMap(() => throwError(() => error)));

@@ -1,0 +1,520 @@
+/**
+ * Detection quality and speed of `@immune/domain-detection`, on a deterministic simulated fleet (no NATS, no
+ * database): recall per fault type and strength, false positives among healthy agents, samples-to-detect,
+ * raw `observe` throughput and bytes per baseline. Flags: --seed=N, --healthy=N (healthy agents),
+ * --per-cell=N (faulted agents per fault type and strength), --throughput-ms=N, --compare (also score the
+ * rules exactly as DESIGN.md words them, without this library's two tunings).
+ *
+ * Runnable alone once compiled: `node -e "require('…/detection.bench.js').benchDetection(process.argv.slice(1))"`.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+import {
+  DEFAULT_DETECTION_CONFIG,
+  createAgentBaseline,
+  mergeDetectionConfig,
+  observe,
+  snapshotBaseline,
+} from '@immune/domain-detection';
+import type { AgentBaseline, DetectionConfig, DetectionSample } from '@immune/domain-detection';
+
+// ---------------------------------------------------------------------------------------------- randomness
+
+/** mulberry32: a tiny deterministic 32-bit PRNG. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class Rng {
+  private readonly next: () => number;
+  private spare: number | null = null;
+  constructor(seed: number) {
+    this.next = mulberry32(seed);
+  }
+  uniform(lo = 0, hi = 1): number {
+    return lo + (hi - lo) * this.next();
+  }
+  int(lo: number, hi: number): number {
+    return Math.floor(this.uniform(lo, hi + 1));
+  }
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+  normal(): number {
+    if (this.spare !== null) {
+      const s = this.spare;
+      this.spare = null;
+      return s;
+    }
+    let u = 0;
+    while (u === 0) u = this.next();
+    const v = this.next();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+  logNormal(median: number, sigmaLog: number): number {
+    return median * Math.exp(sigmaLog * this.normal());
+  }
+  poisson(lambda: number): number {
+    if (lambda <= 0) return 0;
+    const l = Math.exp(-lambda);
+    let k = 0;
+    let p = 1;
+    do {
+      k++;
+      p *= this.next();
+    } while (p > l);
+    return k - 1;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- the fleet
+
+interface AgentType {
+  name: string;
+  latencyMedianMs: number;
+  latencySigmaLog: number;
+  inputMean: number;
+  inputCv: number;
+  outputMedian: number;
+  outputSigmaLog: number;
+  toolsFixed: number;
+  toolsLambda: number;
+  pricePerInput: number;
+  pricePerOutput: number;
+}
+
+/** Several kinds of agents, from steady classifiers to bursty research agents (per-agent values vary ±30%). */
+const AGENT_TYPES: readonly AgentType[] = [
+  { name: 'support', latencyMedianMs: 1500, latencySigmaLog: 0.25, inputMean: 1200, inputCv: 0.08, outputMedian: 300, outputSigmaLog: 0.3, toolsFixed: 0, toolsLambda: 1, pricePerInput: 3e-6, pricePerOutput: 15e-6 },
+  { name: 'coder', latencyMedianMs: 8000, latencySigmaLog: 0.35, inputMean: 6000, inputCv: 0.15, outputMedian: 1200, outputSigmaLog: 0.35, toolsFixed: 3, toolsLambda: 3, pricePerInput: 3e-6, pricePerOutput: 15e-6 },
+  { name: 'research', latencyMedianMs: 20000, latencySigmaLog: 0.3, inputMean: 3000, inputCv: 0.1, outputMedian: 2000, outputSigmaLog: 0.25, toolsFixed: 5, toolsLambda: 4, pricePerInput: 10e-6, pricePerOutput: 30e-6 },
+  { name: 'classifier', latencyMedianMs: 300, latencySigmaLog: 0.15, inputMean: 400, inputCv: 0.05, outputMedian: 10, outputSigmaLog: 0.1, toolsFixed: 0, toolsLambda: 0, pricePerInput: 0.25e-6, pricePerOutput: 1.25e-6 },
+  { name: 'etl', latencyMedianMs: 1000, latencySigmaLog: 0.2, inputMean: 2000, inputCv: 0.03, outputMedian: 500, outputSigmaLog: 0.15, toolsFixed: 2, toolsLambda: 0, pricePerInput: 1e-6, pricePerOutput: 5e-6 },
+];
+
+export const FAULT_TYPES = [
+  'latency_spike',
+  'token_explosion',
+  'input_token_injection',
+  'output_tokens',
+  'cost',
+  'tool_loop',
+  'retry_storm',
+  'error_burst',
+  'prompt_change',
+] as const;
+export type FaultType = (typeof FAULT_TYPES)[number];
+/** Fault strengths in σ of the agent's own behaviour (prompt_change has none: a hash changes). */
+export const STRENGTHS = [3, 4, 6, 10] as const;
+
+interface Fault {
+  type: FaultType;
+  strength: number;
+  /** First faulty sample (0-based). */
+  at: number;
+}
+
+interface SimAgent {
+  id: number;
+  type: AgentType;
+  latencyMedian: number;
+  latencySigmaLog: number;
+  inputMean: number;
+  inputSd: number;
+  outputMedian: number;
+  outputSigmaLog: number;
+  toolsFixed: number;
+  toolsLambda: number;
+  priceIn: number;
+  priceOut: number;
+  retryRate: number;
+  errorRate: number;
+  hash: string | null;
+  driftAmp: number;
+  driftPeriod: number;
+  driftPhase: number;
+  outlierRate: number;
+  fault: Fault | null;
+  samples: number;
+}
+
+function makeAgent(rng: Rng, id: number, fault: Fault | null, samples: number): SimAgent {
+  const type = AGENT_TYPES[id % AGENT_TYPES.length]!;
+  const vary = () => rng.uniform(0.7, 1.3);
+  const retrying = rng.chance(0.5);
+  const erring = rng.chance(0.5);
+  const needsHash = fault?.type === 'prompt_change';
+  return {
+    id,
+    type,
+    latencyMedian: type.latencyMedianMs * vary(),
+    latencySigmaLog: type.latencySigmaLog * vary(),
+    inputMean: type.inputMean * vary(),
+    inputSd: type.inputMean * type.inputCv,
+    outputMedian: type.outputMedian * vary(),
+    outputSigmaLog: type.outputSigmaLog * vary(),
+    toolsFixed: type.toolsFixed,
+    toolsLambda: type.toolsLambda * vary(),
+    priceIn: type.pricePerInput,
+    priceOut: type.pricePerOutput,
+    // Half the agents never retry / never fail; the rest at a low base rate.
+    retryRate: retrying ? rng.uniform(0.005, 0.04) : 0,
+    errorRate: erring ? rng.uniform(0.002, 0.03) : 0,
+    hash: needsHash || rng.chance(0.8) ? `sha256:${id.toString(16).padStart(8, '0')}${'a'.repeat(56)}` : null,
+    driftAmp: rng.uniform(0, 0.2),
+    driftPeriod: rng.uniform(300, 1200),
+    driftPhase: rng.uniform(0, 2 * Math.PI),
+    outlierRate: rng.uniform(0, 0.004),
+    fault,
+    samples,
+  };
+}
+
+function logNormalMean(median: number, s: number): number {
+  return median * Math.exp((s * s) / 2);
+}
+function logNormalSd(median: number, s: number): number {
+  return logNormalMean(median, s) * Math.sqrt(Math.exp(s * s) - 1);
+}
+
+/** The agent's own scale of a metric, as the detector sees it: max(σ, 5% of the mean, its absolute floor). */
+function scale(sd: number, mean: number, floor: number): number {
+  return Math.max(sd, 0.05 * mean, floor);
+}
+
+function bernoulliShift(base: number, k: number): number {
+  const p = Math.max(base, 1 / 52);
+  return Math.min(1, base + k * Math.sqrt(p * (1 - p)));
+}
+
+/** Sample `t` of an agent: healthy behaviour with slow drift and rare lone outliers, plus its fault once due. */
+export function vitalAt(rng: Rng, a: SimAgent, t: number): DetectionSample {
+  const drift = 1 + a.driftAmp * Math.sin((2 * Math.PI * t) / a.driftPeriod + a.driftPhase);
+  let latencyMs = rng.logNormal(a.latencyMedian * drift, a.latencySigmaLog);
+  let inputTokens = Math.max(0, a.inputMean * drift + a.inputSd * rng.normal());
+  let outputTokens = rng.logNormal(a.outputMedian, a.outputSigmaLog);
+  let toolCalls = a.toolsFixed + rng.poisson(a.toolsLambda);
+  let retries = rng.chance(a.retryRate) ? rng.int(1, 2) : 0;
+  let success = !rng.chance(a.errorRate);
+  let promptHash = a.hash;
+  let extraCost = 0;
+  if (rng.chance(a.outlierRate)) {
+    // A lone outlier: one slow task (timeout) or one long answer.
+    if (rng.chance(0.7)) latencyMs *= rng.uniform(3, 10);
+    else outputTokens *= rng.uniform(3, 8);
+  }
+  const f = a.fault;
+  if (f && t >= f.at) {
+    const k = f.strength;
+    const sdIn = scale(a.inputSd, a.inputMean, 0.5);
+    const sdOut = scale(logNormalSd(a.outputMedian, a.outputSigmaLog), logNormalMean(a.outputMedian, a.outputSigmaLog), 0.5);
+    switch (f.type) {
+      case 'latency_spike':
+        latencyMs += k * scale(logNormalSd(a.latencyMedian, a.latencySigmaLog), logNormalMean(a.latencyMedian, a.latencySigmaLog), 1);
+        break;
+      case 'token_explosion': {
+        const totalMean = a.inputMean + logNormalMean(a.outputMedian, a.outputSigmaLog);
+        outputTokens += k * scale(Math.hypot(a.inputSd, logNormalSd(a.outputMedian, a.outputSigmaLog)), totalMean, 0.5);
+        break;
+      }
+      case 'input_token_injection':
+        inputTokens += k * sdIn;
+        break;
+      case 'output_tokens':
+        outputTokens += k * sdOut;
+        break;
+      case 'cost': {
+        const costMean = a.priceIn * a.inputMean + a.priceOut * logNormalMean(a.outputMedian, a.outputSigmaLog);
+        const costSd = Math.hypot(a.priceIn * a.inputSd, a.priceOut * logNormalSd(a.outputMedian, a.outputSigmaLog));
+        extraCost = k * scale(costSd, costMean, DEFAULT_DETECTION_CONFIG.costFloorUsd);
+        break;
+      }
+      case 'tool_loop':
+        toolCalls += Math.ceil(k * scale(Math.sqrt(a.toolsLambda), a.toolsFixed + a.toolsLambda, 0.5));
+        break;
+      case 'retry_storm':
+        retries = rng.chance(bernoulliShift(a.retryRate, k)) ? rng.int(1, 3) : 0;
+        break;
+      case 'error_burst':
+        success = !rng.chance(bernoulliShift(a.errorRate, k));
+        break;
+      case 'prompt_change':
+        promptHash = `${a.hash ?? 'sha256:'}-injected`;
+        break;
+      default: {
+        const never: never = f.type;
+        throw new Error(`unknown fault ${String(never)}`);
+      }
+    }
+  }
+  inputTokens = Math.round(inputTokens);
+  outputTokens = Math.round(outputTokens);
+  return {
+    latencyMs: Math.round(latencyMs * 10) / 10,
+    inputTokens,
+    outputTokens,
+    tokens: inputTokens + outputTokens,
+    costUsd: a.priceIn * inputTokens + a.priceOut * outputTokens + extraCost,
+    toolCalls,
+    retries,
+    success,
+    promptHash,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------- scoring
+
+interface AgentOutcome {
+  agent: SimAgent;
+  /** Sample index of the first infection (null: none). */
+  firstInfection: number | null;
+  /** Infections before the fault (or anywhere for a healthy agent). */
+  falseInfections: number;
+  judgedSamples: number;
+}
+
+function runAgent(rng: Rng, a: SimAgent, config: Readonly<DetectionConfig>): AgentOutcome {
+  const b = createAgentBaseline();
+  let firstInfection: number | null = null;
+  let falseInfections = 0;
+  let judged = 0;
+  for (let t = 0; t < a.samples; t++) {
+    const o = observe(b, vitalAt(rng, a, t), { learn: true, config });
+    if (o.warm) judged++;
+    if (o.infection === null) continue;
+    if (a.fault && t >= a.fault.at) {
+      firstInfection = t;
+      break; // the sentinel would quarantine it here
+    }
+    falseInfections++;
+  }
+  return { agent: a, firstInfection, falseInfections, judgedSamples: judged };
+}
+
+interface Fleet {
+  agents: SimAgent[];
+  seed: number;
+}
+
+export function buildFleet(seed: number, healthy: number, perCell: number): Fleet {
+  const rng = new Rng(seed);
+  const agents: SimAgent[] = [];
+  let id = 0;
+  for (let i = 0; i < healthy; i++) agents.push(makeAgent(rng, id++, null, 600));
+  for (const type of FAULT_TYPES) {
+    const strengths = type === 'prompt_change' ? [10] : STRENGTHS;
+    for (const strength of strengths) {
+      for (let i = 0; i < perCell; i++) {
+        const at = rng.int(60, 300);
+        agents.push(makeAgent(rng, id++, { type, strength, at }, at + 60));
+      }
+    }
+  }
+  return { agents, seed };
+}
+
+function quantile(xs: readonly number[], q: number): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? null;
+}
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+interface Quality {
+  recall: number;
+  recallByType: Record<string, number>;
+  recallByStrength: Record<string, number>;
+  recallByCell: Record<string, number>;
+  falsePositiveRate: number;
+  falseInfectionsPer1000Samples: number;
+  healthyAgents: number;
+  faultedAgents: number;
+  faultedFlaggedBeforeFault: number;
+  samplesToDetect: { median: number | null; p90: number | null; max: number | null };
+  samplesToDetectAt6SigmaPlus: { median: number | null; p90: number | null; max: number | null; within3: number };
+  samplesToDetectByType: Record<string, { median: number | null; p90: number | null }>;
+}
+
+function score(fleet: Fleet, config: Readonly<DetectionConfig>): Quality {
+  // One RNG per agent (seeded from the fleet seed and the agent id): every config sees the same vitals.
+  const outcomes = fleet.agents.map((a) => runAgent(new Rng((fleet.seed * 7919 + a.id * 104729) >>> 0), a, config));
+  const healthy = outcomes.filter((o) => o.agent.fault === null);
+  const faulted = outcomes.filter((o) => o.agent.fault !== null);
+  const detected = (o: AgentOutcome) => o.firstInfection !== null;
+  const delay = (o: AgentOutcome) => (o.firstInfection ?? 0) - (o.agent.fault?.at ?? 0) + 1;
+  const rate = (xs: AgentOutcome[]) => (xs.length === 0 ? 0 : round3(xs.filter(detected).length / xs.length));
+  const group = (key: (o: AgentOutcome) => string) => {
+    const m = new Map<string, AgentOutcome[]>();
+    for (const o of faulted) {
+      const k = key(o);
+      m.set(k, [...(m.get(k) ?? []), o]);
+    }
+    return m;
+  };
+  const recallOf = (m: Map<string, AgentOutcome[]>) => Object.fromEntries([...m].map(([k, xs]) => [k, rate(xs)]));
+  const delays = faulted.filter(detected).map(delay);
+  const strong = faulted.filter((o) => detected(o) && (o.agent.fault?.strength ?? 0) >= 6).map(delay);
+  const strongAll = faulted.filter((o) => (o.agent.fault?.strength ?? 0) >= 6);
+  const falseInfections = healthy.reduce((n, o) => n + o.falseInfections, 0);
+  const healthySamples = healthy.reduce((n, o) => n + o.judgedSamples, 0);
+  const byType = group((o) => o.agent.fault?.type ?? '');
+  return {
+    recall: rate(faulted),
+    recallByType: recallOf(byType),
+    recallByStrength: recallOf(group((o) => (o.agent.fault?.type === 'prompt_change' ? 'hash' : `${o.agent.fault?.strength ?? 0}σ`))),
+    recallByCell: recallOf(group((o) => `${o.agent.fault?.type ?? ''}@${o.agent.fault?.type === 'prompt_change' ? 'hash' : `${o.agent.fault?.strength ?? 0}σ`}`)),
+    falsePositiveRate: round3(healthy.filter((o) => o.falseInfections > 0).length / Math.max(1, healthy.length)),
+    falseInfectionsPer1000Samples: round3((1000 * falseInfections) / Math.max(1, healthySamples)),
+    healthyAgents: healthy.length,
+    faultedAgents: faulted.length,
+    faultedFlaggedBeforeFault: faulted.filter((o) => o.falseInfections > 0).length,
+    samplesToDetect: { median: quantile(delays, 0.5), p90: quantile(delays, 0.9), max: quantile(delays, 1) },
+    samplesToDetectAt6SigmaPlus: {
+      median: quantile(strong, 0.5),
+      p90: quantile(strong, 0.9),
+      max: quantile(strong, 1),
+      within3: round3(strong.filter((d) => d <= 3).length / Math.max(1, strongAll.length)),
+    },
+    samplesToDetectByType: Object.fromEntries(
+      [...byType].map(([k, xs]) => {
+        const d = xs.filter(detected).map(delay);
+        return [k, { median: quantile(d, 0.5), p90: quantile(d, 0.9) }];
+      }),
+    ),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------- speed and size
+
+function throughput(seed: number, ms: number): { samplesPerSecond: number; samples: number; agents: number } {
+  const rng = new Rng(seed);
+  const agents = 1000;
+  const perAgent = 200;
+  const sims = Array.from({ length: agents }, (_, i) => makeAgent(rng, i, null, perAgent));
+  const vitals: DetectionSample[][] = sims.map((a) => Array.from({ length: perAgent }, (_, t) => vitalAt(rng, a, t)));
+  const baselines: AgentBaseline[] = sims.map(() => createAgentBaseline());
+  const opts = { learn: true, config: DEFAULT_DETECTION_CONFIG };
+  for (let i = 0; i < agents; i++) for (let t = 0; t < 20; t++) observe(baselines[i]!, vitals[i]![t]!, opts); // past warm-up
+  let n = 0;
+  let sink = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  let t = 20;
+  while (elapsed < ms) {
+    // Interleave agents like a real stream does.
+    for (let i = 0; i < agents; i++) {
+      sink += observe(baselines[i]!, vitals[i]![t]!, opts).maxSigma;
+    }
+    n += agents;
+    t = t + 1 >= perAgent ? 20 : t + 1;
+    elapsed = performance.now() - start;
+  }
+  if (sink < 0) throw new Error('unreachable');
+  return { samplesPerSecond: Math.round((n * 1000) / elapsed), samples: n, agents };
+}
+
+function bytesPerBaseline(seed: number): { snapshotJsonBytes: number; heapBytesPerBaseline: number; count: number } {
+  const rng = new Rng(seed);
+  const count = 100_000;
+  const sim = makeAgent(rng, 1, null, 40);
+  const warm = Array.from({ length: 20 }, (_, t) => vitalAt(rng, sim, t));
+  const opts = { learn: true, config: DEFAULT_DETECTION_CONFIG };
+  const one = createAgentBaseline();
+  for (const v of warm) observe(one, v, opts);
+  const snapshotJsonBytes = JSON.stringify(snapshotBaseline(one)).length;
+
+  const gc = exposeGc();
+  gc();
+  const before = process.memoryUsage();
+  const keep: AgentBaseline[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const b = createAgentBaseline();
+    // Each agent's own 71-character hash string, as JSON-parsed vitals would give it.
+    const hash = `sha256:${i.toString(16).padStart(8, '0')}${'b'.repeat(56)}`;
+    for (const v of warm) observe(b, { ...v, promptHash: hash }, opts);
+    keep[i] = b;
+  }
+  gc();
+  const after = process.memoryUsage();
+  const used = after.heapUsed + after.external - (before.heapUsed + before.external);
+  if (keep.length !== count) throw new Error('unreachable');
+  return { snapshotJsonBytes, heapBytesPerBaseline: Math.round(used / count), count };
+}
+
+/** A full garbage collection, so the memory delta counts live baselines only. */
+function exposeGc(): () => void {
+  const existing = (globalThis as { gc?: () => void }).gc;
+  if (existing) return existing;
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+// ---------------------------------------------------------------------------------------------- entry
+
+function flag(flags: string[], name: string, fallback: number): number {
+  const raw = flags.find((f) => f.startsWith(`--${name}=`))?.split('=')[1];
+  const n = raw === undefined ? Number.NaN : Number(raw);
+  return Number.isFinite(n) ? n : fallback;
+}
+
+/** DESIGN.md's rules word for word: no freezing of anomalous metrics, 2 samples for every anomaly below 6σ. */
+export const LITERAL_DESIGN_CONFIG: Readonly<DetectionConfig> = mergeDetectionConfig(DEFAULT_DETECTION_CONFIG, {
+  freezeSigma: 1e6,
+  weakSigma: 0,
+});
+
+export async function benchDetection(flags: string[]): Promise<Record<string, unknown>> {
+  const seed = flag(flags, 'seed', 20250301);
+  const healthy = flag(flags, 'healthy', 400);
+  const perCell = flag(flags, 'per-cell', 25);
+  const fleet = buildFleet(seed, healthy, perCell);
+  const quality = score(fleet, DEFAULT_DETECTION_CONFIG);
+  const literal = flags.includes('--compare') ? score(fleet, LITERAL_DESIGN_CONFIG) : undefined;
+  const speed = throughput(seed + 1, flag(flags, 'throughput-ms', 2000));
+  const size = bytesPerBaseline(seed + 2);
+  const targets = {
+    recallAtLeast095: quality.recall >= 0.95,
+    falsePositivesAtMost1Percent: quality.falsePositiveRate <= 0.01,
+    within3SamplesAt6Sigma: quality.samplesToDetectAt6SigmaPlus.within3 >= 0.95,
+  };
+  process.stdout.write(
+    `detection: recall ${quality.recall} (3σ ${quality.recallByStrength['3σ'] ?? '-'}, 4σ ${quality.recallByStrength['4σ'] ?? '-'}, ` +
+      `6σ ${quality.recallByStrength['6σ'] ?? '-'}, 10σ ${quality.recallByStrength['10σ'] ?? '-'}), ` +
+      `FP ${(quality.falsePositiveRate * 100).toFixed(1)}% of ${quality.healthyAgents} healthy agents, ` +
+      `detect median ${quality.samplesToDetect.median} p90 ${quality.samplesToDetect.p90} (≥6σ median ${quality.samplesToDetectAt6SigmaPlus.median}, ` +
+      `p90 ${quality.samplesToDetectAt6SigmaPlus.p90}, ${(quality.samplesToDetectAt6SigmaPlus.within3 * 100).toFixed(0)}% within 3), ` +
+      `${speed.samplesPerSecond.toLocaleString('en-US')} samples/s, ${size.snapshotJsonBytes} B snapshot, ~${size.heapBytesPerBaseline} B/baseline in memory\n`,
+  );
+  return {
+    seed,
+    agents: fleet.agents.length,
+    agentTypes: AGENT_TYPES.map((t) => t.name),
+    faultTypes: FAULT_TYPES,
+    strengths: STRENGTHS,
+    quality,
+    ...(literal ? { literalDesignRules: literal } : {}),
+    throughput: speed,
+    memory: size,
+    targets,
+  };
+}
+
+if (require.main === module) {
+  benchDetection(process.argv.slice(2))
+    .then((r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`))
+    .catch((e: unknown) => {
+      process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,208 @@
+/**
+ * Detection thresholds (DESIGN.md, "Vitals and detection"). One fleet-wide `DetectionConfig`, optionally
+ * overridden per `agentType`; the sentinel resolves a type's config once and reuses it for every sample.
+ */
+export interface DetectionConfig {
+  /** Samples of plain mean and variance before EWMA takes over; nothing is detected before this many. */
+  warmupSamples: number;
+  /** EWMA span: alpha = 2 / (span + 1). */
+  ewmaSpan: number;
+  /** σ is widened by × (1 + widenFactor / n) while fewer than this many samples are learned. */
+  widenBelowSamples: number;
+  widenFactor: number;
+  /** Deviation denominator floor as a fraction of |mean| (continuous metrics). */
+  relativeFloor: number;
+  /** Absolute deviation denominator floors: counts (tokens, tool calls), latency (ms) and cost (USD). */
+  countFloor: number;
+  latencyFloorMs: number;
+  costFloorUsd: number;
+  /** A metric whose deviation is above this many σ is an anomaly. */
+  anomalySigma: number;
+  /** A sample deviating by more than this many σ on a metric is not learned for that metric. */
+  learnMaxSigma: number;
+  /**
+   * While a continuous metric's deviation (median of 3) is above this, none of its samples is learned, so a
+   * sustained shift below `learnMaxSigma` is not absorbed either. ≥ `learnMaxSigma` turns it off.
+   */
+  freezeSigma: number;
+  clip: boolean;
+  /** Rates: failures counted over this many most recent samples (1–30). */
+  rateWindow: number;
+  /** Rates: an anomaly when P(C ≥ c) under Binomial(rateWindow, p) is below this. */
+  rateTailProbability: number;
+  /** Rates: the prior's weight k = samples learned, capped here. */
+  ratePriorCap: number;
+  /** Rates: a failure is not learned while the window's count is at or above this equivalent σ. */
+  rateElevatedSigma: number;
+  /** prompt_change: at least this many of the last 3 samples carry a hash other than the usual one. */
+  promptChangeSamples: number;
+  /** The deviation prompt_change is reported at. */
+  promptChangeSigma: number;
+  /** A different hash seen on this many consecutive learned samples becomes the usual one. */
+  promptAdoptSamples: number;
+  /** Below `immediateSigma` an anomaly must hold this many consecutive samples before it is an infection. */
+  persistSamples: number;
+  /**
+   * Below `weakSigma` (and above `anomalySigma`) an anomaly must hold `weakPersistSamples` consecutive
+   * samples instead: weak evidence needs longer confirmation. `weakSigma` ≤ `anomalySigma` turns it off.
+   */
+  weakSigma: number;
+  weakPersistSamples: number;
+  /** At or above this deviation an anomaly is an infection at once. */
+  immediateSigma: number;
+  /** Deviation at or above which healing needs an operator's approval. */
+  approvalSigma: number;
+  /** Severity bands: < highSigma medium, < criticalSigma high, else critical (prompt_change: critical). */
+  highSigma: number;
+  criticalSigma: number;
+  /** The "> 3σ" of the diagnosis rows (input, output/total tokens, tool calls). */
+  diagnosisSigma: number;
+  /** Fleet correlation: only with at least this many agents having a baseline. */
+  fleetMinAgents: number;
+  /** Fleet correlation: anomalies of the same type within this many ms of `nowMs`. */
+  fleetWindowMs: number;
+  /** Fleet correlation: this fraction (or more) of the agents with a baseline is a fleet-wide event. */
+  fleetWideFraction: number;
+  /** Fleet correlation: from this fraction up to `fleetWideFraction` adds an external_cause hypothesis. */
+  externalCauseFraction: number;
+}
+
+export const DEFAULT_DETECTION_CONFIG: Readonly<DetectionConfig> = Object.freeze({
+  warmupSamples: 15,
+  ewmaSpan: 50,
+  widenBelowSamples: 40,
+  widenFactor: 8,
+  relativeFloor: 0.05,
+  countFloor: 0.5,
+  latencyFloorMs: 1,
+  costFloorUsd: 0.0001,
+  anomalySigma: 2.5,
+  learnMaxSigma: 3.5,
+  freezeSigma: 2,
+  clip: false,
+  rateWindow: 5,
+  rateTailProbability: 1e-4,
+  ratePriorCap: 50,
+  rateElevatedSigma: 2.5,
+  promptChangeSamples: 2,
+  promptChangeSigma: 10,
+  promptAdoptSamples: 50,
+  persistSamples: 2,
+  weakSigma: 3.5,
+  weakPersistSamples: 3,
+  immediateSigma: 6,
+  approvalSigma: 5,
+  highSigma: 5,
+  criticalSigma: 8,
+  diagnosisSigma: 3,
+  fleetMinAgents: 10,
+  fleetWindowMs: 10_000,
+  fleetWideFraction: 0.3,
+  externalCauseFraction: 0.15,
+});
+
+export type DetectionConfigKey = keyof DetectionConfig;
+
+/** Fleet-wide overrides plus per-agentType overrides, as `PUT /config/detection` stores them. */
+export interface DetectionSettings {
+  fleet?: Partial<DetectionConfig>;
+  agentTypes?: Readonly<Record<string, Partial<DetectionConfig>>>;
+}
+
+/** `base` with each partial applied in turn (later wins); keys set to `undefined` are ignored. */
+export function mergeDetectionConfig(base: Readonly<DetectionConfig>, ...overrides: ReadonlyArray<Partial<DetectionConfig> | undefined>): DetectionConfig {
+  const out: DetectionConfig = { ...base };
+  for (const o of overrides) {
+    if (!o) continue;
+    for (const key of CONFIG_KEYS) {
+      const v = o[key];
+      if (v !== undefined) (out as unknown as Record<string, number | boolean>)[key] = v;
+    }
+  }
+  return out;
+}
+
+/** The config for one agent: defaults, then the fleet overrides, then its agentType's (if any). */
+export function resolveDetectionConfig(settings: DetectionSettings, agentType: string | null, base: Readonly<DetectionConfig> = DEFAULT_DETECTION_CONFIG): DetectionConfig {
+  const byType = agentType !== null && settings.agentTypes && Object.prototype.hasOwnProperty.call(settings.agentTypes, agentType)
+    ? settings.agentTypes[agentType]
+    : undefined;
+  return mergeDetectionConfig(base, settings.fleet, byType);
+}
+
+type Rule =
+  | { kind: 'int'; min: number; max: number }
+  | { kind: 'num'; min: number; max: number; exclusiveMin?: boolean }
+  | { kind: 'bool' };
+
+const INT = (min: number, max: number): Rule => ({ kind: 'int', min, max });
+const NUM = (min: number, max: number, exclusiveMin = false): Rule => ({ kind: 'num', min, max, exclusiveMin });
+
+const RULES: Readonly<Record<DetectionConfigKey, Rule>> = {
+  warmupSamples: INT(2, 10_000),
+  ewmaSpan: INT(1, 100_000),
+  widenBelowSamples: INT(0, 100_000),
+  widenFactor: NUM(0, 1000),
+  relativeFloor: NUM(0, 10),
+  countFloor: NUM(0, 1e9),
+  latencyFloorMs: NUM(0, 1e9),
+  costFloorUsd: NUM(0, 1e9),
+  anomalySigma: NUM(0, 1000, true),
+  learnMaxSigma: NUM(0, 1000, true),
+  freezeSigma: NUM(0, 1000),
+  clip: { kind: 'bool' },
+  rateWindow: INT(1, 30),
+  rateTailProbability: NUM(0, 0.5, true),
+  ratePriorCap: INT(1, 1_000_000),
+  rateElevatedSigma: NUM(0, 1000),
+  promptChangeSamples: INT(1, 3),
+  promptChangeSigma: NUM(0, 1000, true),
+  promptAdoptSamples: INT(1, 1_000_000),
+  persistSamples: INT(1, 1000),
+  weakSigma: NUM(0, 1000),
+  weakPersistSamples: INT(1, 1000),
+  immediateSigma: NUM(0, 1000, true),
+  approvalSigma: NUM(0, 1000),
+  highSigma: NUM(0, 1000),
+  criticalSigma: NUM(0, 1000),
+  diagnosisSigma: NUM(0, 1000),
+  fleetMinAgents: INT(1, 1e9),
+  fleetWindowMs: INT(1, 86_400_000),
+  fleetWideFraction: NUM(0, 1, true),
+  externalCauseFraction: NUM(0, 1, true),
+};
+
+const CONFIG_KEYS = Object.keys(RULES) as DetectionConfigKey[];
+
+export type DetectionConfigCheck = { ok: true; config: Partial<DetectionConfig> } | { ok: false; reason: string };
+
+/** Validates a partial config from outside (e.g. the body of `PUT /config/detection`): known keys, sane ranges. */
+export function checkDetectionConfig(value: unknown): DetectionConfigCheck {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, reason: 'detection config must be a JSON object' };
+  const out: Record<string, number | boolean> = {};
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    if (!Object.prototype.hasOwnProperty.call(RULES, key)) return { ok: false, reason: `unknown detection setting "${key}"` };
+    const rule = RULES[key as DetectionConfigKey];
+    const problem = checkValue(rule, v);
+    if (problem !== null) return { ok: false, reason: `${key} ${problem}` };
+    out[key] = v as number | boolean;
+  }
+  return { ok: true, config: out as Partial<DetectionConfig> };
+}
+
+function checkValue(rule: Rule, v: unknown): string | null {
+  switch (rule.kind) {
+    case 'bool':
+      return typeof v === 'boolean' ? null : 'must be a boolean';
+    case 'int':
+      return typeof v === 'number' && Number.isSafeInteger(v) && v >= rule.min && v <= rule.max ? null : `must be an integer in [${rule.min}, ${rule.max}]`;
+    case 'num': {
+      const okMin = typeof v === 'number' && (rule.exclusiveMin ? v > rule.min : v >= rule.min);
+      return okMin && Number.isFinite(v) && (v as number) <= rule.max ? null : `must be a number in ${rule.exclusiveMin ? '(' : '['}${rule.min}, ${rule.max}]`;
+    }
+    default: {
+      const never: never = rule;
+      return `has an unknown rule ${JSON.stringify(never)}`;
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import type { EventEnvelope, StoredEvent } from '@immune/contracts';
+
+/** A stored message the projections cannot use: not JSON, not an envelope, or a value PostgreSQL would refuse. */
+export class PoisonEventError extends Error {
+  override readonly name = 'PoisonEventError';
+  constructor(
+    readonly seq: number,
+    readonly subject: string,
+    reason: string,
+  ) {
+    super(`event at seq ${seq} (${subject}) is unusable: ${reason}`);
+  }
+}
+
+export function isPoisonEvent(e: unknown): e is PoisonEventError {
+  return e instanceof PoisonEventError;
+}
+
+const REQUIRED_TEXT = ['id', 'type', 'aggregate', 'aggregateId', 'occurredAt', 'actor', 'correlationId', 'causationId', 'hash'] as const;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)$/;
+/** A NUL or a surrogate escape in the raw text: the only JSON PostgreSQL (text, jsonb) may refuse. */
+const SUSPICIOUS_ESCAPE = /\\u(0000|[dD][89a-fA-F])/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Decodes one message of the event log. The live projector and the rebuild both decode with this, so they
+ * skip exactly the same messages (a poison message is logged, counted and terminated by the live projector,
+ * skipped by the rebuild) and end with the same tables. Aggregates are not restricted to today's kinds: a
+ * future kind still belongs in the archive.
+ */
+export function decodeStoredEvent(seq: number, subject: string, data: Uint8Array | string): StoredEvent {
+  const text = typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new PoisonEventError(seq, subject, `not JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new PoisonEventError(seq, subject, 'not a JSON object');
+  const v = value as Record<string, unknown>;
+  for (const key of REQUIRED_TEXT) {
+    if (typeof v[key] !== 'string' || v[key] === '') throw new PoisonEventError(seq, subject, `field "${key}" missing or not a non-empty string`);
+  }
+  if (!('data' in v)) throw new PoisonEventError(seq, subject, 'field "data" missing');
+  if (v['prevHash'] !== null && v['prevHash'] !== undefined && typeof v['prevHash'] !== 'string') throw new PoisonEventError(seq, subject, 'field "prevHash" not a string or null');
+  if ('agentId' in v && v['agentId'] !== undefined && typeof v['agentId'] !== 'string') throw new PoisonEventError(seq, subject, 'field "agentId" not a string');
+  const at = v['occurredAt'] as string;
+  if (!isIsoTime(at)) throw new PoisonEventError(seq, subject, `occurredAt "${at.slice(0, 40)}" is not an ISO-8601 time`);
+  if (SUSPICIOUS_ESCAPE.test(text)) {
+    const bad = badString(value);
+    if (bad) throw new PoisonEventError(seq, subject, bad);
+  }
+  return { seq, subject, envelope: value as EventEnvelope };
+}
+
+/** What both JavaScript and PostgreSQL's timestamptz accept (JavaScript alone would take 2026-02-30). */
+function isIsoTime(at: string): boolean {
+  if (!ISO_TIME.test(at) || !Number.isFinite(Date.parse(at))) return false;
+  const year = Number(at.slice(0, 4));
+  const month = Number(at.slice(5, 7));
+  const day = Number(at.slice(8, 10));
+  return month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+function badString(value: unknown): string | null {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) return 'a string contains NUL, which PostgreSQL text and jsonb refuse';
+    if (LONE_SURROGATE.test(value)) return 'a string contains a lone UTF-16 surrogate, which PostgreSQL jsonb refuses';
+    return null;
+  }
+  if (Array.isArray(value)) {
+    for (const x of value) {
+      const bad = badString(x);
+      if (bad) return bad;
+    }
+    return null;
+  }
+  if (typeof value === 'object' && value !== null) {
+    for (const [k, x] of Object.entries(value)) {
+      const bad = badString(k) ?? badString(x);
+      if (bad) return bad;
+    }
+  }
+  return null;
+}

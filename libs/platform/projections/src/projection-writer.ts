@@ -1,0 +1,101 @@
+import type { PoolClient } from 'pg';
+import type { StoredEvent } from '@immune/contracts';
+import type { ColumnValue, ProjectionDefinition } from '@immune/read-models';
+import { qualifiedTable, quoteIdent, toParam, valuesPlaceholders } from './sql-values';
+
+/** Called when a projection's evolve throws: the event is skipped for that projection, on both paths alike. */
+export type EvolveErrorHandler = (projection: string, event: StoredEvent, error: unknown) => void;
+
+/**
+ * Evolve that cannot stop the projector: an evolve that throws (it should not) leaves the row as it was and is
+ * reported. The rebuild uses the same wrapper, so both paths still agree.
+ */
+export function safeEvolve<S>(p: ProjectionDefinition<S>, state: S | null, event: StoredEvent, onError?: EvolveErrorHandler): S | null {
+  try {
+    return p.evolve(state, event);
+  } catch (e) {
+    onError?.(p.name, event, e);
+    return state;
+  }
+}
+
+/** Rows per INSERT statement: well under PostgreSQL's 65535 parameters. */
+function chunkRows(columns: number): number {
+  return Math.max(1, Math.min(1000, Math.floor(30_000 / columns)));
+}
+
+/**
+ * Multi-row INSERT (parameterized, in chunks). `row` projections upsert on their key, `append` ones skip rows
+ * that exist (re-applied events, or an event id stored twice: the first one stays).
+ */
+export async function insertRows(client: PoolClient, schema: string, table: string, p: ProjectionDefinition, rows: ColumnValue[][]): Promise<void> {
+  if (rows.length === 0) return;
+  const cols = p.columns;
+  const names = cols.map((c) => quoteIdent(c.name)).join(', ');
+  const key = quoteIdent(cols[0]!.name);
+  const conflict =
+    p.kind === 'append'
+      ? 'ON CONFLICT DO NOTHING'
+      : `ON CONFLICT (${key}) DO UPDATE SET ${cols
+          .slice(1)
+          .map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`)
+          .join(', ')}`;
+  const per = chunkRows(cols.length);
+  for (let i = 0; i < rows.length; i += per) {
+    const chunk = rows.slice(i, i + per);
+    const params: (string | number | boolean | null)[] = [];
+    for (const row of chunk) for (let c = 0; c < cols.length; c++) params.push(toParam(cols[c]!.type, row[c]));
+    await client.query(`INSERT INTO ${qualifiedTable(schema, table)} (${names}) VALUES ${valuesPlaceholders(cols, chunk.length)} ${conflict}`, params);
+  }
+}
+
+/**
+ * Applies events (all newer than the projection's checkpoint, in stream order) to one projection's table:
+ * loads the rows they touch (one query), evolves them in memory, writes the changed ones. Returns how many rows
+ * it wrote. `table` may be a shadow table (a rebuild catching up).
+ */
+export async function applyToTable(
+  client: PoolClient,
+  schema: string,
+  table: string,
+  p: ProjectionDefinition,
+  events: readonly StoredEvent[],
+  onError?: EvolveErrorHandler,
+): Promise<number> {
+  const keyed: { key: string; event: StoredEvent }[] = [];
+  for (const event of events) {
+    const key = p.keyOf(event);
+    if (key !== null) keyed.push({ key, event });
+  }
+  if (keyed.length === 0) return 0;
+
+  if (p.kind === 'append') {
+    const rows: ColumnValue[][] = [];
+    for (const { event } of keyed) {
+      const state = safeEvolve(p, null, event, onError);
+      if (state !== null) rows.push(p.toColumns(state));
+    }
+    await insertRows(client, schema, table, p, rows);
+    return rows.length;
+  }
+
+  const keyColumn = p.columns[0]!;
+  const keys = [...new Set(keyed.map((k) => k.key))];
+  const found = await client.query<Record<string, unknown>>(
+    `SELECT * FROM ${qualifiedTable(schema, table)} WHERE ${quoteIdent(keyColumn.name)} = ANY($1::${keyColumn.type}[])`,
+    [keys],
+  );
+  const states = new Map<string, unknown>();
+  for (const row of found.rows) states.set(String(row[keyColumn.name]), p.fromColumns(row));
+  const changed = new Set<string>();
+  for (const { key, event } of keyed) {
+    const prev = states.get(key) ?? null;
+    const next = safeEvolve(p, prev, event, onError);
+    if (next !== null && next !== prev) {
+      states.set(key, next);
+      changed.add(key);
+    }
+  }
+  await insertRows(client, schema, table, p, [...changed].map((k) => p.toColumns(states.get(k))));
+  return changed.size;
+}

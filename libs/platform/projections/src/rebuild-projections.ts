@@ -1,0 +1,70 @@
+import { names as namesOf } from '@immune/contracts';
+import { connectNats } from '@immune/platform-jetstream';
+import { openDataSource } from '@immune/platform-postgres';
+import type { RuntimeConfig } from '@immune/platform-runtime';
+import { migrate, READ_MODEL_ENTITIES, READ_MODEL_PROJECTIONS } from '@immune/read-models';
+import type { PoisonEventError } from './decode-event';
+import { lastStreamSeq, readEventStream } from './event-stream.reader';
+import { ProjectorPause } from './projector-control';
+import { rebuild, selectProjections, type RebuildStats } from './rebuild';
+
+export interface RebuildProjectionsOptions {
+  config: Pick<RuntimeConfig, 'namespace' | 'natsServers' | 'databaseUrl'>;
+  /** Only these projections (default all; see PROJECTION_NAMES). */
+  names?: string[];
+  onProgress?: (done: number, total: number) => void;
+  onPoison?: (e: PoisonEventError) => void;
+  /** Lease of the projector pause, renewed while the rebuild runs (default 60 s). */
+  pauseLeaseMs?: number;
+}
+
+export interface RebuildProjectionsStats extends RebuildStats {
+  /** Live projector instances that confirmed the pause (0 when none was running). */
+  pausedProjectors: number;
+}
+
+/**
+ * `npx immune projections rebuild [--name N]`: pauses the live projector (if one answers), replays the event
+ * log from sequence 1 up to its last sequence at the start into shadow tables, swaps them in atomically, and
+ * resumes the projector, which then carries on from the new checkpoints.
+ */
+export async function rebuildProjections(opts: RebuildProjectionsOptions): Promise<RebuildProjectionsStats> {
+  const { config } = opts;
+  selectProjections(READ_MODEL_PROJECTIONS, opts.names); // unknown names fail before anything is touched
+  const names = namesOf(config.namespace);
+  await migrate(config);
+  const { nc } = await connectNats(config.natsServers, 'immune-rebuild');
+  try {
+    const ds = await openDataSource({
+      databaseUrl: config.databaseUrl,
+      schema: names.pgSchema,
+      entities: READ_MODEL_ENTITIES,
+      poolSize: 4,
+      applicationName: 'immune-rebuild',
+    });
+    try {
+      const pause = new ProjectorPause(nc, names, opts.pauseLeaseMs);
+      const paused = await pause.acquire();
+      try {
+        const toSeq = await lastStreamSeq(nc, names.eventsStream);
+        const stats = await rebuild({
+          dataSource: ds,
+          schema: names.pgSchema,
+          ...(opts.names ? { names: opts.names } : {}),
+          source: readEventStream({ nc, stream: names.eventsStream, fromSeq: 1, toSeq, ...(opts.onPoison ? { onPoison: opts.onPoison } : {}) }),
+          lastSeq: toSeq,
+          total: toSeq,
+          ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+          catchUp: (fromSeq, to) => readEventStream({ nc, stream: names.eventsStream, fromSeq, toSeq: to }),
+        });
+        return { ...stats, pausedProjectors: paused.length };
+      } finally {
+        await pause.release();
+      }
+    } finally {
+      await ds.destroy();
+    }
+  } finally {
+    await nc.close();
+  }
+}

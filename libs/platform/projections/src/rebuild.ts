@@ -1,0 +1,354 @@
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { DataSource, QueryRunner } from 'typeorm';
+import type { StoredEvent } from '@immune/contracts';
+import { READ_MODEL_PROJECTIONS, type ProjectionDefinition } from '@immune/read-models';
+import { advanceCheckpoints, lockProjections, readCheckpoints } from './projection-runner';
+import { applyToTable, safeEvolve, type EvolveErrorHandler } from './projection-writer';
+import { qualifiedTable, quoteIdent, toCopyLine } from './sql-values';
+
+export const SHADOW_SUFFIX = '__rebuild';
+
+export interface RebuildOptions {
+  dataSource: DataSource;
+  schema: string;
+  /** The log from sequence 1, in stream order. */
+  source: AsyncIterable<StoredEvent> | Iterable<StoredEvent>;
+  /** Only these projections (default: all). */
+  names?: readonly string[];
+  projections?: readonly ProjectionDefinition[];
+  /** The stream sequence the source covers (its last message may be a skipped poison one); checkpoints end here. */
+  lastSeq?: number;
+  /** Events expected, for progress (default lastSeq). */
+  total?: number;
+  onProgress?: (done: number, total: number) => void;
+  /**
+   * Events after `fromSeq - 1` up to `toSeq`, read while the swap holds the projections lock. Needed only when a
+   * live projector kept applying during the rebuild (it did not pause): the shadow tables catch up before the
+   * swap. Without it such a rebuild fails instead of going back in time.
+   */
+  catchUp?: (fromSeq: number, toSeq: number) => AsyncIterable<StoredEvent> | Iterable<StoredEvent>;
+  onEvolveError?: EvolveErrorHandler;
+  /** Connections building indexes at the same time (default 2). */
+  indexConcurrency?: number;
+}
+
+export interface RebuildTimings {
+  /** Waiting on the source: reading the stream and decoding. */
+  readSeconds: number;
+  /** Evolving rows in memory. */
+  evolveSeconds: number;
+  /** Encoding rows and COPYing them into the shadow tables. */
+  copySeconds: number;
+  /** Building the indexes and ANALYZE on the shadow tables. */
+  indexSeconds: number;
+  /** The swap transaction (and any catch-up). */
+  swapSeconds: number;
+}
+
+export interface RebuildStats {
+  projections: string[];
+  events: number;
+  lastSeq: number;
+  rows: Record<string, number>;
+  /** Events applied to the shadow tables at the swap because a live projector had moved on. */
+  caughtUp: number;
+  seconds: number;
+  eventsPerSecond: number;
+  timings: RebuildTimings;
+}
+
+export function selectProjections(all: readonly ProjectionDefinition[], names?: readonly string[]): ProjectionDefinition[] {
+  if (!names || names.length === 0) return [...all];
+  const unknown = names.filter((n) => !all.some((p) => p.name === n));
+  if (unknown.length > 0) throw new Error(`unknown projection ${unknown.join(', ')}: choose from ${all.map((p) => p.name).join(', ')}`);
+  return all.filter((p) => names.includes(p.name));
+}
+
+/** A COPY … FROM STDIN in text format with its own connection, fed row by row with backpressure. */
+class CopyWriter {
+  private parts: string[] = [];
+  private size = 0;
+  private failure: unknown = null;
+  private ended = false;
+  rows = 0;
+
+  private constructor(private readonly stream: ReturnType<typeof copyFrom>) {
+    stream.on('error', (e: unknown) => {
+      this.failure ??= e;
+    });
+  }
+
+  static open(client: PoolClient, schema: string, table: string, p: ProjectionDefinition): CopyWriter {
+    const columns = p.columns.map((c) => quoteIdent(c.name)).join(', ');
+    return new CopyWriter(client.query(copyFrom(`COPY ${qualifiedTable(schema, table)} (${columns}) FROM STDIN`)));
+  }
+
+  async push(line: string): Promise<void> {
+    this.parts.push(line);
+    this.rows++;
+    this.size += line.length;
+    if (this.size >= 256 * 1024) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (this.parts.length === 0) return;
+    const chunk = this.parts.join('');
+    this.parts = [];
+    this.size = 0;
+    if (!this.stream.write(chunk)) await once(this.stream, 'drain');
+  }
+
+  async end(): Promise<void> {
+    await this.flush();
+    this.ended = true;
+    this.stream.end();
+    await finished(this.stream);
+    if (this.failure) throw this.failure;
+  }
+
+  /** Sends CopyFail for a COPY still open (its rows are rolled back) and waits until the connection is free. */
+  async abort(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    this.stream.destroy();
+    await finished(this.stream).catch(() => undefined);
+  }
+}
+
+interface IndexDef {
+  name: string;
+  tempName: string;
+  /** The CREATE INDEX statement for the shadow table. */
+  create: string;
+  constraint: 'p' | 'u' | null;
+}
+
+/** The live table's indexes, re-targeted at its shadow under temporary names (renamed back at the swap). */
+async function shadowIndexes(client: PoolClient, schema: string, table: string, shadow: string): Promise<IndexDef[]> {
+  const res = await client.query<{ name: string; def: string; contype: string | null }>(
+    `SELECT i.relname AS name, pg_get_indexdef(x.indexrelid) AS def, c.contype
+       FROM pg_index x
+       JOIN pg_class i ON i.oid = x.indexrelid
+       JOIN pg_class t ON t.oid = x.indrelid
+       JOIN pg_namespace n ON n.oid = t.relnamespace
+       LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.conrelid = t.oid AND c.contype IN ('p', 'u')
+      WHERE n.nspname = $1 AND t.relname = $2
+      ORDER BY i.relname`,
+    [schema, table],
+  );
+  return res.rows.map((r, i) => {
+    const m = /^CREATE (UNIQUE )?INDEX \S+ ON (?:ONLY )?\S+ (USING .*)$/s.exec(r.def);
+    if (!m) throw new Error(`cannot re-create index ${r.name} of ${table}: ${r.def}`);
+    const tempName = `${table}${SHADOW_SUFFIX}_${i}`;
+    return {
+      name: r.name,
+      tempName,
+      create: `CREATE ${m[1] ?? ''}INDEX ${quoteIdent(tempName)} ON ${qualifiedTable(schema, shadow)} ${m[2]}`,
+      constraint: r.contype === 'p' || r.contype === 'u' ? r.contype : null,
+    };
+  });
+}
+
+async function connect(ds: DataSource): Promise<{ qr: QueryRunner; client: PoolClient }> {
+  const qr = ds.createQueryRunner();
+  const client = (await qr.connect()) as PoolClient;
+  return { qr, client };
+}
+
+async function* asAsync<T>(it: AsyncIterable<T> | Iterable<T>): AsyncGenerator<T> {
+  yield* it;
+}
+
+/**
+ * Replays the log into shadow tables beside the live ones and swaps them in, in one transaction.
+ *
+ * 1. `<table>__rebuild` is created LIKE the live table, without indexes.
+ * 2. Events are evolved in memory (a Map per row projection); the archive streams into its COPY as events
+ *    arrive, so reading the log and writing the biggest table overlap.
+ * 3. The rows are COPYed in (text format), then the live table's indexes are built on the shadow and it is
+ *    analyzed.
+ * 4. Under the projections lock (the live projector waits): catch up if the live checkpoints moved past the
+ *    replay, drop each live table, rename its shadow and indexes into place, and set the checkpoints. Readers
+ *    see the old table or the new one, never a half-built one.
+ */
+export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
+  const t0 = performance.now();
+  const { dataSource: ds, schema } = opts;
+  const selected = selectProjections(opts.projections ?? READ_MODEL_PROJECTIONS, opts.names);
+  const rowProjections = selected.filter((p) => p.kind === 'row');
+  const appendProjections = selected.filter((p) => p.kind === 'append');
+  const shadowOf = (p: ProjectionDefinition) => `${p.table}${SHADOW_SUFFIX}`;
+  const timings: RebuildTimings = { readSeconds: 0, evolveSeconds: 0, copySeconds: 0, indexSeconds: 0, swapSeconds: 0 };
+  const rows: Record<string, number> = {};
+  const total = opts.total ?? opts.lastSeq ?? 0;
+
+  const main = await connect(ds);
+  const extra: { qr: QueryRunner; client: PoolClient }[] = [];
+  const copies: CopyWriter[] = [];
+  let swapped = false;
+  try {
+    for (const p of selected) {
+      await main.client.query(`DROP TABLE IF EXISTS ${qualifiedTable(schema, shadowOf(p))}`);
+      await main.client.query(
+        `CREATE TABLE ${qualifiedTable(schema, shadowOf(p))} (LIKE ${qualifiedTable(schema, p.table)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED)`,
+      );
+    }
+
+    // The archive streams into COPY on its own connection while the log is read.
+    const appenders: { p: ProjectionDefinition; copy: CopyWriter; seenIds: Set<string> }[] = [];
+    for (const p of appendProjections) {
+      const conn = await connect(ds);
+      extra.push(conn);
+      const copy = CopyWriter.open(conn.client, schema, shadowOf(p), p);
+      copies.push(copy);
+      appenders.push({ p, copy, seenIds: new Set() });
+    }
+    const states = new Map<ProjectionDefinition, Map<string, unknown>>(rowProjections.map((p) => [p, new Map()]));
+
+    let events = 0;
+    let lastSeq = 0;
+    const iterator = asAsync(opts.source)[Symbol.asyncIterator]();
+    let mark = performance.now();
+    for (;;) {
+      const next = await iterator.next();
+      let now = performance.now();
+      timings.readSeconds += (now - mark) / 1000;
+      if (next.done) break;
+      const event = next.value;
+      if (event.seq <= lastSeq) throw new Error(`the source is not in stream order: seq ${event.seq} after ${lastSeq}`);
+      lastSeq = event.seq;
+      events++;
+
+      for (const [p, map] of states) {
+        const key = p.keyOf(event);
+        if (key === null) continue;
+        const prev = map.get(key) ?? null;
+        const state = safeEvolve(p, prev, event, opts.onEvolveError);
+        if (state !== null && state !== prev) map.set(key, state);
+      }
+      mark = performance.now();
+      timings.evolveSeconds += (mark - now) / 1000;
+
+      for (const a of appenders) {
+        if (a.p.keyOf(event) === null) continue;
+        // An id stored twice keeps its first row, as the live INSERT … ON CONFLICT DO NOTHING does.
+        if (a.seenIds.has(event.envelope.id)) continue;
+        a.seenIds.add(event.envelope.id);
+        const state = safeEvolve(a.p, null, event, opts.onEvolveError);
+        if (state !== null) await a.copy.push(toCopyLine(a.p.columns, a.p.toColumns(state)));
+      }
+      now = performance.now();
+      timings.copySeconds += (now - mark) / 1000;
+      if (opts.onProgress && events % 5000 === 0) opts.onProgress(events, Math.max(total, events));
+      mark = performance.now();
+    }
+    lastSeq = Math.max(lastSeq, opts.lastSeq ?? 0);
+
+    let mark2 = performance.now();
+    for (const a of appenders) {
+      await a.copy.end();
+      rows[a.p.name] = a.copy.rows;
+    }
+    for (const [p, map] of states) {
+      const copy = CopyWriter.open(main.client, schema, shadowOf(p), p);
+      copies.push(copy);
+      for (const state of map.values()) await copy.push(toCopyLine(p.columns, p.toColumns(state)));
+      await copy.end();
+      rows[p.name] = map.size;
+    }
+    states.clear();
+    timings.copySeconds += (performance.now() - mark2) / 1000;
+    opts.onProgress?.(events, Math.max(total, events));
+
+    // Indexes after the data: one sorted build each instead of maintaining them row by row.
+    mark2 = performance.now();
+    const indexes = new Map<ProjectionDefinition, IndexDef[]>();
+    const work: string[] = [];
+    for (const p of selected) {
+      const defs = await shadowIndexes(main.client, schema, p.table, shadowOf(p));
+      indexes.set(p, defs);
+      work.push(...defs.map((d) => d.create));
+    }
+    const builders = [main];
+    while (builders.length < Math.max(1, opts.indexConcurrency ?? 2)) {
+      let conn = extra[builders.length - 1];
+      if (!conn) {
+        conn = await connect(ds);
+        extra.push(conn);
+      }
+      builders.push(conn);
+    }
+    await Promise.all(
+      builders.map(async ({ client }) => {
+        await client.query(`SET maintenance_work_mem = '256MB'`);
+        for (let sql = work.shift(); sql !== undefined; sql = work.shift()) await client.query(sql);
+        await client.query('RESET maintenance_work_mem');
+      }),
+    );
+    for (const p of selected) await main.client.query(`ANALYZE ${qualifiedTable(schema, shadowOf(p))}`);
+    timings.indexSeconds = (performance.now() - mark2) / 1000;
+
+    mark2 = performance.now();
+    let caughtUp = 0;
+    await main.client.query('BEGIN');
+    try {
+      await lockProjections(main.client, schema);
+      const live = await readCheckpoints(main.client, schema, selected.map((p) => p.name));
+      const target = Math.max(lastSeq, ...live.values());
+      if (target > lastSeq) {
+        if (!opts.catchUp) {
+          throw new Error(`the live projections moved to seq ${target} during the rebuild (replayed up to ${lastSeq}): pause the projector or pass catchUp`);
+        }
+        const later: StoredEvent[] = [];
+        for await (const e of asAsync(opts.catchUp(lastSeq + 1, target))) if (e.seq > lastSeq && e.seq <= target) later.push(e);
+        for (const p of selected) await applyToTable(main.client, schema, shadowOf(p), p, later, opts.onEvolveError);
+        caughtUp = later.length;
+      }
+      for (const p of selected) {
+        await main.client.query(`DROP TABLE ${qualifiedTable(schema, p.table)}`);
+        await main.client.query(`ALTER TABLE ${qualifiedTable(schema, shadowOf(p))} RENAME TO ${quoteIdent(p.table)}`);
+        for (const ix of indexes.get(p) ?? []) {
+          if (ix.constraint) {
+            // Turns the unique index into the constraint, which also gives the index the constraint's name.
+            const kind = ix.constraint === 'p' ? 'PRIMARY KEY' : 'UNIQUE';
+            await main.client.query(`ALTER TABLE ${qualifiedTable(schema, p.table)} ADD CONSTRAINT ${quoteIdent(ix.name)} ${kind} USING INDEX ${quoteIdent(ix.tempName)}`);
+          } else {
+            await main.client.query(`ALTER INDEX ${qualifiedTable(schema, ix.tempName)} RENAME TO ${quoteIdent(ix.name)}`);
+          }
+        }
+      }
+      // target ≥ every live checkpoint, so this sets each rebuilt projection's checkpoint to exactly target.
+      await advanceCheckpoints(main.client, schema, new Map(selected.map((p) => [p.name, target])));
+      await main.client.query('COMMIT');
+      swapped = true;
+      lastSeq = target;
+    } catch (e) {
+      await main.client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+    timings.swapSeconds = (performance.now() - mark2) / 1000;
+
+    const seconds = (performance.now() - t0) / 1000;
+    return {
+      projections: selected.map((p) => p.name),
+      events,
+      lastSeq,
+      rows,
+      caughtUp,
+      seconds,
+      eventsPerSecond: events / Math.max(seconds, 1e-9),
+      timings,
+    };
+  } finally {
+    for (const c of copies) await c.abort();
+    if (!swapped) {
+      for (const p of selected) await main.client.query(`DROP TABLE IF EXISTS ${qualifiedTable(schema, shadowOf(p))}`).catch(() => undefined);
+    }
+    for (const c of extra) await c.qr.release();
+    await main.qr.release();
+  }
+}

@@ -1,0 +1,89 @@
+import {
+  AGENT_EVENT_TYPES,
+  NO_RESTRICTIONS,
+  type AgentEventType,
+  type AgentQuarantinedData,
+  type Diagnosis,
+  type EventEnvelope,
+  type QuarantineView,
+  type Restrictions,
+} from '@immune/contracts';
+
+const AGENT_TYPES: ReadonlySet<string> = new Set(AGENT_EVENT_TYPES);
+
+export function isAgentEventType(type: string): type is AgentEventType {
+  return AGENT_TYPES.has(type);
+}
+
+/** An event of the agent aggregate: its subject is `{ns}.events.agent.{agentId}` and aggregateId the agent. */
+export function isAgentAggregate(envelope: EventEnvelope): boolean {
+  return envelope.aggregate === 'agent';
+}
+
+/**
+ * The data of a stored event as a loose record. The log is written by our own deciders, but a projection that
+ * throws on an odd field would stop the projector: reads below fall back instead of trusting shapes.
+ */
+export function dataOf(envelope: EventEnvelope): Record<string, unknown> {
+  const d = envelope.data;
+  return typeof d === 'object' && d !== null && !Array.isArray(d) ? (d as Record<string, unknown>) : {};
+}
+
+export function text(v: unknown, fallback: string): string {
+  return typeof v === 'string' ? v : fallback;
+}
+
+export function textOrNull(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}
+
+export function numberOrNull(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+export function stringList(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+export function restrictionsOf(v: unknown): Restrictions {
+  if (typeof v !== 'object' || v === null) return { ...NO_RESTRICTIONS };
+  const r = v as Partial<Record<keyof Restrictions, unknown>>;
+  return {
+    toolsRevoked: r.toolsRevoked === true,
+    autonomyReduced: r.autonomyReduced === true,
+    replicationBlocked: r.replicationBlocked === true,
+    networkRestricted: r.networkRestricted === true,
+    probation: r.probation === true,
+  };
+}
+
+/** `data.quarantineId` when it is a string (AgentTerminated of an agent that was not quarantined has null). */
+export function quarantineIdOf(envelope: EventEnvelope): string | null {
+  return textOrNull(dataOf(envelope)['quarantineId']);
+}
+
+/** Seconds between two ISO-8601 times, never negative (fallback when an event carries no duration). */
+export function elapsedSeconds(fromIso: string, toIso: string): number {
+  const ms = Date.parse(toIso) - Date.parse(fromIso);
+  return Number.isFinite(ms) && ms > 0 ? ms / 1000 : 0;
+}
+
+/** The quarantine entry an AgentQuarantined event opens; approval and healing start at rest. */
+export function quarantineViewOf(envelope: EventEnvelope): QuarantineView {
+  const d = dataOf(envelope) as Partial<Record<keyof AgentQuarantinedData, unknown>>;
+  return {
+    quarantineId: text(d.quarantineId, ''),
+    level: d.level === 'restricted' ? 'restricted' : 'suspended',
+    reasonCode: text(d.reasonCode, 'manual') as QuarantineView['reasonCode'],
+    reason: text(d.reason, ''),
+    severity: text(d.severity, 'medium') as QuarantineView['severity'],
+    source: text(d.source, envelope.actor),
+    quarantinedAt: envelope.occurredAt,
+    expiresAt: textOrNull(d.expiresAt),
+    approval: 'none',
+    healing: 'idle',
+    diagnoses: Array.isArray(d.diagnoses) ? (d.diagnoses as Diagnosis[]) : [],
+    deviation: numberOrNull(d.deviation),
+    notes: [],
+  };
+}

@@ -1,0 +1,16 @@
+export * from './projection';
+export { READ_MODEL_ENTITIES, READ_MODEL_MIGRATIONS, READ_MODEL_PROJECTIONS, PROJECTION_NAMES } from './read-models';
+export { migrate, migrateDataSource } from './migrate';
+export { AgentEntity } from './agents/agent.entity';
+export { agentsProjection, evolveAgent } from './agents/agents.projection';
+export { QuarantineEntity } from './quarantines/quarantine.entity';
+export { quarantinesProjection, evolveQuarantine, QUARANTINE_EVENT_TYPES, type QuarantineRow } from './quarantines/quarantines.projection';
+export { ReportEntity } from './report/report.entity';
+export { reportProjection, evolveReport, emptyReport, REPORT_EVENT_TYPES, type ReportCounters } from './report/report.projection';
+export { EventEntity } from './events/event.entity';
+export { eventsProjection } from './events/events.projection';
+export { ProjectionCheckpointEntity } from './checkpoints/projection-checkpoint.entity';
+export { ApiKeyEntity } from './keys/api-key.entity';
+export { IdempotencyKeyEntity } from './keys/idempotency-key.entity';
+export { ReadModels1767225600000 } from './migrations/1767225600000-read-models';
+export { generateAgentEventLog, asStoredEvents, type AgentEventLogOptions, type GeneratedEvent } from './fixtures/agent-event-log';
