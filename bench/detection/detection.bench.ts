@@ -1,19 +1,23 @@
 /**
- * Detection quality and speed of `@immune/domain-detection`, on a deterministic simulated fleet (no NATS, no
- * database): recall per fault type and strength, false positives among healthy agents, samples-to-detect,
- * raw `observe` throughput and bytes per baseline. Flags: --seed=N, --healthy=N (healthy agents),
- * --per-cell=N (faulted agents per fault type and strength), --throughput-ms=N, --compare (also score the
- * rules exactly as DESIGN.md words them, without this library's two tunings).
+ * Detection quality and speed of `@immune/domain-detection` on a deterministic simulated fleet (no NATS, no
+ * database). Healthy agents of five types (log-normal latency and output tokens, normal input tokens with slow
+ * drift, Poisson tool calls, cost from tokens, retries/errors at 0, low or high base rates, lone outliers) and
+ * faulted agents of every fault type at 3σ, 4σ, 6σ and 10σ of the agent's own σ, injected after warm-up and
+ * held for 60 samples. Reports recall (overall, per type, strength and both), the share of healthy agents
+ * quarantined at least once in 600 samples, samples-to-detect, `observe` throughput and bytes per baseline,
+ * and the same quality numbers for DESIGN.md's rules as worded (`DESIGN_LITERAL_DETECTION_CONFIG`).
  *
- * Runnable alone once compiled: `node -e "require('…/detection.bench.js').benchDetection(process.argv.slice(1))"`.
+ * Flags: --seed=N, --healthy=N (healthy agents), --per-cell=N (agents per fault type and strength),
+ * --throughput-ms=N, --no-compare (skip the literal rules). Runnable alone once compiled:
+ * `node -r ./tools/register-paths.cjs dist/bench/detection/detection.bench.js [flags]`.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 import {
   DEFAULT_DETECTION_CONFIG,
+  DESIGN_LITERAL_DETECTION_CONFIG,
   createAgentBaseline,
-  mergeDetectionConfig,
   observe,
   snapshotBaseline,
 } from '@immune/domain-detection';
@@ -144,6 +148,10 @@ interface SimAgent {
   driftPeriod: number;
   driftPhase: number;
   outlierRate: number;
+  lastOutlier: number;
+  /** The last 50 healthy values of each SCALED metric, and the σ faults are scaled by (fixed at onset). */
+  recent: number[][];
+  scale: number[] | null;
   fault: Fault | null;
   samples: number;
 }
@@ -151,8 +159,8 @@ interface SimAgent {
 function makeAgent(rng: Rng, id: number, fault: Fault | null, samples: number): SimAgent {
   const type = AGENT_TYPES[id % AGENT_TYPES.length]!;
   const vary = () => rng.uniform(0.7, 1.3);
-  const retrying = rng.chance(0.5);
-  const erring = rng.chance(0.5);
+  const retryKind = rng.uniform();
+  const errorKind = rng.uniform();
   const needsHash = fault?.type === 'prompt_change';
   return {
     id,
@@ -167,29 +175,21 @@ function makeAgent(rng: Rng, id: number, fault: Fault | null, samples: number): 
     toolsLambda: type.toolsLambda * vary(),
     priceIn: type.pricePerInput,
     priceOut: type.pricePerOutput,
-    // Half the agents never retry / never fail; the rest at a low base rate.
-    retryRate: retrying ? rng.uniform(0.005, 0.04) : 0,
-    errorRate: erring ? rng.uniform(0.002, 0.03) : 0,
+    // 40% never retry, 40% retry at 0.5–4%, 20% at 5–25% (flaky tools); half never fail, 40% fail at
+    // 0.2–3%, 10% at 3–10%.
+    retryRate: retryKind < 0.4 ? 0 : retryKind < 0.8 ? rng.uniform(0.005, 0.04) : rng.uniform(0.05, 0.25),
+    errorRate: errorKind < 0.5 ? 0 : errorKind < 0.9 ? rng.uniform(0.002, 0.03) : rng.uniform(0.03, 0.1),
     hash: needsHash || rng.chance(0.8) ? `sha256:${id.toString(16).padStart(8, '0')}${'a'.repeat(56)}` : null,
     driftAmp: rng.uniform(0, 0.2),
     driftPeriod: rng.uniform(300, 1200),
     driftPhase: rng.uniform(0, 2 * Math.PI),
-    outlierRate: rng.uniform(0, 0.004),
+    outlierRate: rng.uniform(0, 0.01),
+    lastOutlier: -100,
+    recent: [],
+    scale: null,
     fault,
     samples,
   };
-}
-
-function logNormalMean(median: number, s: number): number {
-  return median * Math.exp((s * s) / 2);
-}
-function logNormalSd(median: number, s: number): number {
-  return logNormalMean(median, s) * Math.sqrt(Math.exp(s * s) - 1);
-}
-
-/** The agent's own scale of a metric, as the detector sees it: max(σ, 5% of the mean, its absolute floor). */
-function scale(sd: number, mean: number, floor: number): number {
-  return Math.max(sd, 0.05 * mean, floor);
 }
 
 function bernoulliShift(base: number, k: number): number {
@@ -197,59 +197,95 @@ function bernoulliShift(base: number, k: number): number {
   return Math.min(1, base + k * Math.sqrt(p * (1 - p)));
 }
 
+/** Metrics a continuous fault is scaled by, in the order of `SimAgent.recent`. */
+const SCALED = ['latencyMs', 'tokens', 'inputTokens', 'outputTokens', 'costUsd', 'toolCalls'] as const;
+type Scaled = (typeof SCALED)[number];
+const HISTORY = 50;
+
+/**
+ * The agent's own σ of a metric: the standard deviation of its last 50 healthy samples (lone outliers beyond
+ * 6 robust σ left out), at least 5% of their mean and the detector's absolute floor, as an operator would
+ * measure it. Slow drift is part of an agent's own behaviour, so it is part of its σ.
+ */
+function ownSigma(values: readonly number[], floor: number): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const med = sorted[sorted.length >> 1] ?? 0;
+  const mad = [...values.map((v) => Math.abs(v - med))].sort((x, y) => x - y)[values.length >> 1] ?? 0;
+  const kept = mad > 0 ? values.filter((v) => Math.abs(v - med) <= 6 * 1.4826 * mad) : [...values];
+  const mean = kept.reduce((s, v) => s + v, 0) / Math.max(1, kept.length);
+  const variance = kept.reduce((s, v) => s + (v - mean) ** 2, 0) / Math.max(1, kept.length - 1);
+  return Math.max(Math.sqrt(variance), 0.05 * Math.abs(mean), floor);
+}
+
+const FLOOR: Readonly<Record<Scaled, number>> = {
+  latencyMs: DEFAULT_DETECTION_CONFIG.latencyFloorMs,
+  tokens: DEFAULT_DETECTION_CONFIG.countFloor,
+  inputTokens: DEFAULT_DETECTION_CONFIG.countFloor,
+  outputTokens: DEFAULT_DETECTION_CONFIG.countFloor,
+  costUsd: DEFAULT_DETECTION_CONFIG.costFloorUsd,
+  toolCalls: DEFAULT_DETECTION_CONFIG.countFloor,
+};
+
 /** Sample `t` of an agent: healthy behaviour with slow drift and rare lone outliers, plus its fault once due. */
 export function vitalAt(rng: Rng, a: SimAgent, t: number): DetectionSample {
+  if (t === 0) {
+    a.lastOutlier = -100;
+    a.recent = SCALED.map(() => []);
+    a.scale = null;
+  }
   const drift = 1 + a.driftAmp * Math.sin((2 * Math.PI * t) / a.driftPeriod + a.driftPhase);
   let latencyMs = rng.logNormal(a.latencyMedian * drift, a.latencySigmaLog);
-  let inputTokens = Math.max(0, a.inputMean * drift + a.inputSd * rng.normal());
   let outputTokens = rng.logNormal(a.outputMedian, a.outputSigmaLog);
-  let toolCalls = a.toolsFixed + rng.poisson(a.toolsLambda);
-  let retries = rng.chance(a.retryRate) ? rng.int(1, 2) : 0;
-  let success = !rng.chance(a.errorRate);
-  let promptHash = a.hash;
-  let extraCost = 0;
-  if (rng.chance(a.outlierRate)) {
-    // A lone outlier: one slow task (timeout) or one long answer.
+  // Lone outliers: never two within 5 samples of each other.
+  if (t - a.lastOutlier > 5 && rng.chance(a.outlierRate)) {
+    a.lastOutlier = t;
+    // One slow task (a timeout) or one long answer.
     if (rng.chance(0.7)) latencyMs *= rng.uniform(3, 10);
     else outputTokens *= rng.uniform(3, 8);
   }
+  const v: DetectionSample = {
+    latencyMs: Math.round(latencyMs * 10) / 10,
+    inputTokens: Math.round(Math.max(0, a.inputMean * (1 + (drift - 1) / 4) + a.inputSd * rng.normal())),
+    outputTokens: Math.round(outputTokens),
+    tokens: 0,
+    costUsd: 0,
+    toolCalls: a.toolsFixed + rng.poisson(a.toolsLambda),
+    retries: rng.chance(a.retryRate) ? rng.int(1, 2) : 0,
+    success: !rng.chance(a.errorRate),
+    promptHash: a.hash,
+  };
   const f = a.fault;
-  if (f && t >= f.at) {
+  if (f && t >= f.at && !a.scale) a.scale = a.recent.map((values, i) => ownSigma(values, FLOOR[SCALED[i]!]));
+  if (f && t >= f.at && a.scale) {
     const k = f.strength;
-    const sdIn = scale(a.inputSd, a.inputMean, 0.5);
-    const sdOut = scale(logNormalSd(a.outputMedian, a.outputSigmaLog), logNormalMean(a.outputMedian, a.outputSigmaLog), 0.5);
+    const sigma = (m: Scaled) => a.scale?.[SCALED.indexOf(m)] ?? 0;
     switch (f.type) {
       case 'latency_spike':
-        latencyMs += k * scale(logNormalSd(a.latencyMedian, a.latencySigmaLog), logNormalMean(a.latencyMedian, a.latencySigmaLog), 1);
+        v.latencyMs += k * sigma('latencyMs');
         break;
-      case 'token_explosion': {
-        const totalMean = a.inputMean + logNormalMean(a.outputMedian, a.outputSigmaLog);
-        outputTokens += k * scale(Math.hypot(a.inputSd, logNormalSd(a.outputMedian, a.outputSigmaLog)), totalMean, 0.5);
+      case 'token_explosion':
+        v.outputTokens += Math.round(k * sigma('tokens'));
         break;
-      }
       case 'input_token_injection':
-        inputTokens += k * sdIn;
+        v.inputTokens += Math.round(k * sigma('inputTokens'));
         break;
       case 'output_tokens':
-        outputTokens += k * sdOut;
+        v.outputTokens += Math.round(k * sigma('outputTokens'));
         break;
-      case 'cost': {
-        const costMean = a.priceIn * a.inputMean + a.priceOut * logNormalMean(a.outputMedian, a.outputSigmaLog);
-        const costSd = Math.hypot(a.priceIn * a.inputSd, a.priceOut * logNormalSd(a.outputMedian, a.outputSigmaLog));
-        extraCost = k * scale(costSd, costMean, DEFAULT_DETECTION_CONFIG.costFloorUsd);
+      case 'cost':
+        v.costUsd = k * sigma('costUsd');
         break;
-      }
       case 'tool_loop':
-        toolCalls += Math.ceil(k * scale(Math.sqrt(a.toolsLambda), a.toolsFixed + a.toolsLambda, 0.5));
+        v.toolCalls += Math.ceil(k * sigma('toolCalls'));
         break;
       case 'retry_storm':
-        retries = rng.chance(bernoulliShift(a.retryRate, k)) ? rng.int(1, 3) : 0;
+        v.retries = rng.chance(bernoulliShift(a.retryRate, k)) ? rng.int(1, 3) : 0;
         break;
       case 'error_burst':
-        success = !rng.chance(bernoulliShift(a.errorRate, k));
+        v.success = !rng.chance(bernoulliShift(a.errorRate, k));
         break;
       case 'prompt_change':
-        promptHash = `${a.hash ?? 'sha256:'}-injected`;
+        v.promptHash = `${a.hash ?? 'sha256:'}-injected`;
         break;
       default: {
         const never: never = f.type;
@@ -257,19 +293,19 @@ export function vitalAt(rng: Rng, a: SimAgent, t: number): DetectionSample {
       }
     }
   }
-  inputTokens = Math.round(inputTokens);
-  outputTokens = Math.round(outputTokens);
-  return {
-    latencyMs: Math.round(latencyMs * 10) / 10,
-    inputTokens,
-    outputTokens,
-    tokens: inputTokens + outputTokens,
-    costUsd: a.priceIn * inputTokens + a.priceOut * outputTokens + extraCost,
-    toolCalls,
-    retries,
-    success,
-    promptHash,
-  };
+  v.tokens = v.inputTokens + v.outputTokens;
+  // Cost follows the tokens (plus whatever a cost fault added).
+  v.costUsd += a.priceIn * v.inputTokens + a.priceOut * v.outputTokens;
+  if (!f || t < f.at) {
+    const values = [v.latencyMs, v.tokens, v.inputTokens, v.outputTokens, v.costUsd, v.toolCalls];
+    values.forEach((x, i) => {
+      const r = a.recent[i];
+      if (!r) return;
+      r.push(x);
+      if (r.length > HISTORY) r.shift();
+    });
+  }
+  return v;
 }
 
 // ---------------------------------------------------------------------------------------------- scoring
@@ -280,6 +316,8 @@ interface AgentOutcome {
   firstInfection: number | null;
   /** Infections before the fault (or anywhere for a healthy agent). */
   falseInfections: number;
+  /** The anomaly types of the first false infection, e.g. "latency_spike+cost_spike". */
+  firstFalseCause: string | null;
   judgedSamples: number;
 }
 
@@ -287,6 +325,7 @@ function runAgent(rng: Rng, a: SimAgent, config: Readonly<DetectionConfig>): Age
   const b = createAgentBaseline();
   let firstInfection: number | null = null;
   let falseInfections = 0;
+  let firstFalseCause: string | null = null;
   let judged = 0;
   for (let t = 0; t < a.samples; t++) {
     const o = observe(b, vitalAt(rng, a, t), { learn: true, config });
@@ -297,8 +336,9 @@ function runAgent(rng: Rng, a: SimAgent, config: Readonly<DetectionConfig>): Age
       break; // the sentinel would quarantine it here
     }
     falseInfections++;
+    firstFalseCause ??= o.infection.anomalies.map((x) => x.type).join('+');
   }
-  return { agent: a, firstInfection, falseInfections, judgedSamples: judged };
+  return { agent: a, firstInfection, falseInfections, firstFalseCause, judgedSamples: judged };
 }
 
 interface Fleet {
@@ -337,12 +377,16 @@ interface Quality {
   recallByStrength: Record<string, number>;
   recallByCell: Record<string, number>;
   falsePositiveRate: number;
+  /** Healthy agents quarantined at least once, by the anomalies of their first false infection. */
+  falsePositivesByCause: Record<string, number>;
   falseInfectionsPer1000Samples: number;
   healthyAgents: number;
   faultedAgents: number;
   faultedFlaggedBeforeFault: number;
   samplesToDetect: { median: number | null; p90: number | null; max: number | null };
   samplesToDetectAt6SigmaPlus: { median: number | null; p90: number | null; max: number | null; within3: number };
+  /** The same by kind of fault: continuous metrics, rates (retries, errors). */
+  samplesToDetectAt6SigmaPlusByKind: Record<string, { median: number | null; p90: number | null; max: number | null; within3: number }>;
   samplesToDetectByType: Record<string, { median: number | null; p90: number | null }>;
 }
 
@@ -364,8 +408,12 @@ function score(fleet: Fleet, config: Readonly<DetectionConfig>): Quality {
   };
   const recallOf = (m: Map<string, AgentOutcome[]>) => Object.fromEntries([...m].map(([k, xs]) => [k, rate(xs)]));
   const delays = faulted.filter(detected).map(delay);
-  const strong = faulted.filter((o) => detected(o) && (o.agent.fault?.strength ?? 0) >= 6).map(delay);
   const strongAll = faulted.filter((o) => (o.agent.fault?.strength ?? 0) >= 6);
+  const delayStats = (xs: AgentOutcome[]) => {
+    const d = xs.filter(detected).map(delay);
+    return { median: quantile(d, 0.5), p90: quantile(d, 0.9), max: quantile(d, 1), within3: round3(d.filter((x) => x <= 3).length / Math.max(1, xs.length)) };
+  };
+  const isRate = (o: AgentOutcome) => o.agent.fault?.type === 'retry_storm' || o.agent.fault?.type === 'error_burst';
   const falseInfections = healthy.reduce((n, o) => n + o.falseInfections, 0);
   const healthySamples = healthy.reduce((n, o) => n + o.judgedSamples, 0);
   const byType = group((o) => o.agent.fault?.type ?? '');
@@ -375,16 +423,20 @@ function score(fleet: Fleet, config: Readonly<DetectionConfig>): Quality {
     recallByStrength: recallOf(group((o) => (o.agent.fault?.type === 'prompt_change' ? 'hash' : `${o.agent.fault?.strength ?? 0}σ`))),
     recallByCell: recallOf(group((o) => `${o.agent.fault?.type ?? ''}@${o.agent.fault?.type === 'prompt_change' ? 'hash' : `${o.agent.fault?.strength ?? 0}σ`}`)),
     falsePositiveRate: round3(healthy.filter((o) => o.falseInfections > 0).length / Math.max(1, healthy.length)),
+    falsePositivesByCause: healthy.reduce<Record<string, number>>((m, o) => {
+      if (o.firstFalseCause !== null) m[o.firstFalseCause] = (m[o.firstFalseCause] ?? 0) + 1;
+      return m;
+    }, {}),
     falseInfectionsPer1000Samples: round3((1000 * falseInfections) / Math.max(1, healthySamples)),
     healthyAgents: healthy.length,
     faultedAgents: faulted.length,
     faultedFlaggedBeforeFault: faulted.filter((o) => o.falseInfections > 0).length,
     samplesToDetect: { median: quantile(delays, 0.5), p90: quantile(delays, 0.9), max: quantile(delays, 1) },
-    samplesToDetectAt6SigmaPlus: {
-      median: quantile(strong, 0.5),
-      p90: quantile(strong, 0.9),
-      max: quantile(strong, 1),
-      within3: round3(strong.filter((d) => d <= 3).length / Math.max(1, strongAll.length)),
+    samplesToDetectAt6SigmaPlus: delayStats(strongAll),
+    samplesToDetectAt6SigmaPlusByKind: {
+      continuous: delayStats(strongAll.filter((o) => !isRate(o) && o.agent.fault?.type !== 'prompt_change')),
+      rates: delayStats(strongAll.filter(isRate)),
+      promptChange: delayStats(faulted.filter((o) => o.agent.fault?.type === 'prompt_change')),
     },
     samplesToDetectByType: Object.fromEntries(
       [...byType].map(([k, xs]) => {
@@ -462,39 +514,43 @@ function exposeGc(): () => void {
 
 // ---------------------------------------------------------------------------------------------- entry
 
+function pct(x: number | undefined): string {
+  return `${Math.round((x ?? 0) * 100)}%`;
+}
+
 function flag(flags: string[], name: string, fallback: number): number {
   const raw = flags.find((f) => f.startsWith(`--${name}=`))?.split('=')[1];
   const n = raw === undefined ? Number.NaN : Number(raw);
   return Number.isFinite(n) ? n : fallback;
 }
 
-/** DESIGN.md's rules word for word: no freezing of anomalous metrics, 2 samples for every anomaly below 6σ. */
-export const LITERAL_DESIGN_CONFIG: Readonly<DetectionConfig> = mergeDetectionConfig(DEFAULT_DETECTION_CONFIG, {
-  freezeSigma: 1e6,
-  weakSigma: 0,
-});
-
 export async function benchDetection(flags: string[]): Promise<Record<string, unknown>> {
   const seed = flag(flags, 'seed', 20250301);
-  const healthy = flag(flags, 'healthy', 400);
-  const perCell = flag(flags, 'per-cell', 25);
+  const healthy = flag(flags, 'healthy', 1500);
+  const perCell = flag(flags, 'per-cell', 40);
   const fleet = buildFleet(seed, healthy, perCell);
   const quality = score(fleet, DEFAULT_DETECTION_CONFIG);
-  const literal = flags.includes('--compare') ? score(fleet, LITERAL_DESIGN_CONFIG) : undefined;
+  const literal = flags.includes('--no-compare') ? undefined : score(fleet, DESIGN_LITERAL_DETECTION_CONFIG);
   const speed = throughput(seed + 1, flag(flags, 'throughput-ms', 2000));
   const size = bytesPerBaseline(seed + 2);
+  const byKind = quality.samplesToDetectAt6SigmaPlusByKind;
   const targets = {
     recallAtLeast095: quality.recall >= 0.95,
+    recallAt3SigmaAtLeast095: (quality.recallByStrength['3σ'] ?? 0) >= 0.95,
     falsePositivesAtMost1Percent: quality.falsePositiveRate <= 0.01,
     within3SamplesAt6Sigma: quality.samplesToDetectAt6SigmaPlus.within3 >= 0.95,
+    within3SamplesAt6SigmaContinuousAndPrompt: (byKind['continuous']?.within3 ?? 0) >= 0.95 && (byKind['promptChange']?.within3 ?? 0) >= 0.95,
   };
   process.stdout.write(
     `detection: recall ${quality.recall} (3σ ${quality.recallByStrength['3σ'] ?? '-'}, 4σ ${quality.recallByStrength['4σ'] ?? '-'}, ` +
       `6σ ${quality.recallByStrength['6σ'] ?? '-'}, 10σ ${quality.recallByStrength['10σ'] ?? '-'}), ` +
       `FP ${(quality.falsePositiveRate * 100).toFixed(1)}% of ${quality.healthyAgents} healthy agents, ` +
       `detect median ${quality.samplesToDetect.median} p90 ${quality.samplesToDetect.p90} (≥6σ median ${quality.samplesToDetectAt6SigmaPlus.median}, ` +
-      `p90 ${quality.samplesToDetectAt6SigmaPlus.p90}, ${(quality.samplesToDetectAt6SigmaPlus.within3 * 100).toFixed(0)}% within 3), ` +
-      `${speed.samplesPerSecond.toLocaleString('en-US')} samples/s, ${size.snapshotJsonBytes} B snapshot, ~${size.heapBytesPerBaseline} B/baseline in memory\n`,
+      `p90 ${quality.samplesToDetectAt6SigmaPlus.p90}, ${(quality.samplesToDetectAt6SigmaPlus.within3 * 100).toFixed(0)}% within 3: ` +
+      `continuous ${pct(byKind['continuous']?.within3)}, rates ${pct(byKind['rates']?.within3)}, prompt ${pct(byKind['promptChange']?.within3)}), ` +
+      `${speed.samplesPerSecond.toLocaleString('en-US')} samples/s, ${size.snapshotJsonBytes} B snapshot, ~${size.heapBytesPerBaseline} B/baseline in memory` +
+      (literal ? ` | DESIGN as worded: recall ${literal.recall} (3σ ${literal.recallByStrength['3σ'] ?? '-'}), FP ${(literal.falsePositiveRate * 100).toFixed(1)}%` : '') +
+      '\n',
   );
   return {
     seed,

@@ -17,7 +17,7 @@ describe('gateway (e2e)', () => {
   afterAll(async () => {
     await nc?.close();
     await stack?.stop();
-  });
+  }, 60_000);
 
   /** Agents normally register through vitals; here through the command subject directly. */
   async function register(agentId: string): Promise<void> {
@@ -184,6 +184,16 @@ describe('gateway (e2e)', () => {
     expect(verify.status).toBe(200);
     expect(verify.body).toMatchObject({ valid: true });
     expect(verify.body.checked).toBeGreaterThanOrEqual(seqs.length);
+  });
+
+  it('stops gracefully on SIGTERM', async () => {
+    const started = Date.now();
+    await stack.kill('gateway', true);
+    const gw = stack.services.get('gateway')!.process;
+    expect(gw.exitCode ?? gw.signalCode).not.toBeNull();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    stack.start('gateway');
+    await eventually(async () => (await api(stack, 'GET', '/health').catch(() => ({ status: 0 }))).status === 200, 30_000, 100);
   });
 
   it('answers bad input with problem+json and never crashes', async () => {

@@ -27,12 +27,14 @@ export interface BaselineSnapshot {
 }
 
 export function createAgentBaseline(): AgentBaseline {
-  return { s: new Float64Array(STATE_SLOTS), usualHash: null, candidateHash: null };
+  const baseline: AgentBaseline = { s: new Float64Array(STATE_SLOTS), usualHash: null, candidateHash: null };
+  resetWindow(baseline);
+  return baseline;
 }
 
 /** True once the agent has learned `warmupSamples` samples: only then is anything detected. */
-export function isWarm(baseline: AgentBaseline, config: Readonly<DetectionConfig> = DEFAULT_DETECTION_CONFIG): boolean {
-  return (baseline.s[S.SAMPLES] ?? 0) >= config.warmupSamples;
+export function isWarm(baseline: AgentBaseline): boolean {
+  return baseline.s[S.WARM] === 1;
 }
 
 /**
@@ -46,15 +48,19 @@ export function resetWindow(baseline: AgentBaseline): void {
   s[S.PROMPT_STREAK] = 0;
   for (let i = 0; i < CONTINUOUS_METRICS.length; i++) {
     const b = continuousBase(i);
-    s[b + S.DEV0] = 0;
-    s[b + S.DEV0 + 1] = 0;
-    s[b + S.DEV0 + 2] = 0;
-    s[b + S.STREAK] = 0;
+    for (let k = 0; k < 3; k++) {
+      s[b + S.DEV0 + k] = 0;
+      s[b + S.VAL0 + k] = 0;
+    }
+    s[b + S.HISTORY] = 0;
+    s[b + S.TAINT] = 7; // the emptied slots hold nothing to learn
   }
   for (let j = 0; j < RATE_METRICS.length; j++) {
     const b = rateBase(j);
     s[b + S.RATE_MASK] = 0;
-    s[b + S.RATE_STREAK] = 0;
+    s[b + S.RATE_ANOMALOUS] = 0;
+    s[b + S.RATE_ELEVATED] = 0;
+    s[b + S.RATE_HIGH] = 0;
   }
 }
 
@@ -94,9 +100,11 @@ export interface MetricSummary {
 
 export interface RateSummary {
   samples: number;
-  /** Learned failure rate. */
+  /** Learned failure rate (EWMA, span `ewmaSpan`). */
   rate: number;
-  /** Failures in the current window. */
+  /** Long-run failure rate (span `rateLongSpan`). */
+  longRunRate: number;
+  /** Failures among the last `rateWindow` samples. */
   recentFailures: number;
 }
 
@@ -116,19 +124,19 @@ export function describeBaseline(baseline: AgentBaseline, config: Readonly<Detec
   CONTINUOUS_METRICS.forEach((m, i) => {
     const b = continuousBase(i);
     const n = at(b + S.N);
-    const variance = n < config.warmupSamples ? (n > 1 ? at(b + S.VAR) / (n - 1) : 0) : at(b + S.VAR);
+    const variance = isWarm(baseline) ? at(b + S.VAR) : n > 1 ? at(b + S.VAR) / (n - 1) : 0; // M2 during warm-up
     metrics[m] = { samples: n, mean: at(b + S.MEAN), std: Math.sqrt(Math.max(0, variance)) };
   });
   const rates = {} as Record<RateMetric, RateSummary>;
   RATE_METRICS.forEach((m, j) => {
     const b = rateBase(j);
-    let mask = at(b + S.RATE_MASK) >>> 0;
+    let mask = (at(b + S.RATE_MASK) >>> 0) & ((1 << config.rateWindow) - 1);
     let failures = 0;
     while (mask !== 0) {
       failures += mask & 1;
       mask >>>= 1;
     }
-    rates[m] = { samples: at(b + S.RATE_N), rate: at(b + S.RATE_MEAN), recentFailures: failures };
+    rates[m] = { samples: at(b + S.RATE_N), rate: at(b + S.RATE_MEAN), longRunRate: at(b + S.RATE_LONG), recentFailures: failures };
   });
-  return { warm: isWarm(baseline, config), samples: at(S.SAMPLES), metrics, rates, usualPromptHash: baseline.usualHash };
+  return { warm: isWarm(baseline), samples: at(S.SAMPLES), metrics, rates, usualPromptHash: baseline.usualHash };
 }

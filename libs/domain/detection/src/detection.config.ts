@@ -3,7 +3,7 @@
  * overridden per `agentType`; the sentinel resolves a type's config once and reuses it for every sample.
  */
 export interface DetectionConfig {
-  /** Samples of plain mean and variance before EWMA takes over; nothing is detected before this many. */
+  /** Samples of plain mean and variance before EWMA takes over; nothing is detected before this many (a change applies to baselines still warming up). */
   warmupSamples: number;
   /** EWMA span: alpha = 2 / (span + 1). */
   ewmaSpan: number;
@@ -21,35 +21,60 @@ export interface DetectionConfig {
   /** A sample deviating by more than this many σ on a metric is not learned for that metric. */
   learnMaxSigma: number;
   /**
-   * While a continuous metric's deviation (median of 3) is above this, none of its samples is learned, so a
-   * sustained shift below `learnMaxSigma` is not absorbed either. ≥ `learnMaxSigma` turns it off.
+   * Learn a continuous sample only once it leaves the median's 3-sample window (and a failure only once it
+   * leaves the rate window), if nothing anomalous happened meanwhile — so the first samples of a sustained
+   * shift are never absorbed. False = learn each sample as it arrives (DESIGN's literal wording).
    */
+  delayedLearning: boolean;
+  /** No sample of a continuous metric is learned while its deviation (median of 3) is above this… */
   freezeSigma: number;
-  clip: boolean;
+  /** …nor within this many samples after it was last anomalous (0 = off). */
+  freezeAfterAnomalySamples: number;
   /** Rates: failures counted over this many most recent samples (1–30). */
   rateWindow: number;
+  /**
+   * Rates: for an agent whose baseline rate p is so high that a full window of failures is hardly (p^window ≥
+   * a tenth of the tail probability) or not at all anomalous, the window grows to the shortest one where
+   * p^window is below a tenth of it (up to this many samples; ≤ rateWindow: never), tested at that tenth.
+   */
+  rateWindowMax: number;
   /** Rates: an anomaly when P(C ≥ c) under Binomial(rateWindow, p) is below this. */
   rateTailProbability: number;
   /** Rates: the prior's weight k = samples learned, capped here. */
   ratePriorCap: number;
-  /** Rates: a failure is not learned while the window's count is at or above this equivalent σ. */
+  /**
+   * Rates: span of the long-run failure rate; p uses the larger of it and the EWMA (span `ewmaSpan`) rate, so
+   * an agent failing at a steady few percent is not judged as never failing after a quiet stretch.
+   */
+  rateLongSpan: number;
+  /** Rates: a count of 2 or more failures at or above this equivalent σ is elevated: its failures are not learned. */
   rateElevatedSigma: number;
+  /**
+   * Rates, with `delayedLearning`: the long-run rate skips only failures whose count reached this σ (or an
+   * anomaly), so an agent with a steady high rate — moderate clusters of failures — still learns it.
+   */
+  rateLongElevatedSigma: number;
+  /** Consecutive samples a rate anomaly must hold (its window already needs several failures). */
+  ratePersistSamples: number;
   /** prompt_change: at least this many of the last 3 samples carry a hash other than the usual one. */
   promptChangeSamples: number;
   /** The deviation prompt_change is reported at. */
   promptChangeSigma: number;
   /** A different hash seen on this many consecutive learned samples becomes the usual one. */
   promptAdoptSamples: number;
-  /** Below `immediateSigma` an anomaly must hold this many consecutive samples before it is an infection. */
-  persistSamples: number;
-  /**
-   * Below `weakSigma` (and above `anomalySigma`) an anomaly must hold `weakPersistSamples` consecutive
-   * samples instead: weak evidence needs longer confirmation. `weakSigma` ≤ `anomalySigma` turns it off.
-   */
-  weakSigma: number;
-  weakPersistSamples: number;
-  /** At or above this deviation an anomaly is an infection at once. */
+  /** At or above this deviation an anomaly is an infection at once… */
   immediateSigma: number;
+  /** …provided its two newest sample deviations are both above this (two spikes around a normal sample are not a shift). */
+  immediateConsecutiveSigma: number;
+  /**
+   * Below `immediateSigma` a continuous anomaly must hold `persistSamples` consecutive samples, and then
+   * either each of its last 3 sample deviations is above `confirmSigma`, or it was anomalous on
+   * `weakPersistSamples` of the last `weakWindow` samples (weak evidence needs longer confirmation).
+   */
+  persistSamples: number;
+  confirmSigma: number;
+  weakPersistSamples: number;
+  weakWindow: number;
   /** Deviation at or above which healing needs an operator's approval. */
   approvalSigma: number;
   /** Severity bands: < highSigma medium, < criticalSigma high, else critical (prompt_change: critical). */
@@ -78,19 +103,26 @@ export const DEFAULT_DETECTION_CONFIG: Readonly<DetectionConfig> = Object.freeze
   costFloorUsd: 0.0001,
   anomalySigma: 2.5,
   learnMaxSigma: 3.5,
-  freezeSigma: 2,
-  clip: false,
+  delayedLearning: true,
+  freezeSigma: 2.5,
+  freezeAfterAnomalySamples: 5,
   rateWindow: 5,
+  rateWindowMax: 20,
   rateTailProbability: 1e-4,
   ratePriorCap: 50,
-  rateElevatedSigma: 2.5,
+  rateLongSpan: 500,
+  rateElevatedSigma: 1,
+  rateLongElevatedSigma: 2.5,
+  ratePersistSamples: 1,
   promptChangeSamples: 2,
   promptChangeSigma: 10,
   promptAdoptSamples: 50,
-  persistSamples: 2,
-  weakSigma: 3.5,
-  weakPersistSamples: 3,
   immediateSigma: 6,
+  immediateConsecutiveSigma: 2.5,
+  persistSamples: 2,
+  confirmSigma: 4.5,
+  weakPersistSamples: 7,
+  weakWindow: 10,
   approvalSigma: 5,
   highSigma: 5,
   criticalSigma: 8,
@@ -99,6 +131,24 @@ export const DEFAULT_DETECTION_CONFIG: Readonly<DetectionConfig> = Object.freeze
   fleetWindowMs: 10_000,
   fleetWideFraction: 0.3,
   externalCauseFraction: 0.15,
+});
+
+/**
+ * DESIGN.md's rules exactly as worded, without this library's refinements (for comparison; the bench scores
+ * both): learn each sample as it arrives unless it deviates > 3.5σ, 2 consecutive samples below 6σ, ≥ 6σ at once.
+ */
+export const DESIGN_LITERAL_DETECTION_CONFIG: Readonly<DetectionConfig> = Object.freeze({
+  ...DEFAULT_DETECTION_CONFIG,
+  delayedLearning: false,
+  freezeSigma: 1000,
+  freezeAfterAnomalySamples: 0,
+  rateLongSpan: 0,
+  rateWindowMax: 5,
+  ratePersistSamples: 2,
+  immediateConsecutiveSigma: 0,
+  confirmSigma: 0,
+  weakPersistSamples: 1,
+  weakWindow: 1,
 });
 
 export type DetectionConfigKey = keyof DetectionConfig;
@@ -149,19 +199,26 @@ const RULES: Readonly<Record<DetectionConfigKey, Rule>> = {
   costFloorUsd: NUM(0, 1e9),
   anomalySigma: NUM(0, 1000, true),
   learnMaxSigma: NUM(0, 1000, true),
+  delayedLearning: { kind: 'bool' },
   freezeSigma: NUM(0, 1000),
-  clip: { kind: 'bool' },
+  freezeAfterAnomalySamples: INT(0, 30),
   rateWindow: INT(1, 30),
+  rateWindowMax: INT(1, 30),
   rateTailProbability: NUM(0, 0.5, true),
   ratePriorCap: INT(1, 1_000_000),
+  rateLongSpan: INT(0, 1_000_000),
   rateElevatedSigma: NUM(0, 1000),
+  rateLongElevatedSigma: NUM(0, 1000),
+  ratePersistSamples: INT(1, 30),
   promptChangeSamples: INT(1, 3),
   promptChangeSigma: NUM(0, 1000, true),
   promptAdoptSamples: INT(1, 1_000_000),
-  persistSamples: INT(1, 1000),
-  weakSigma: NUM(0, 1000),
-  weakPersistSamples: INT(1, 1000),
   immediateSigma: NUM(0, 1000, true),
+  immediateConsecutiveSigma: NUM(0, 1000),
+  persistSamples: INT(1, 30),
+  confirmSigma: NUM(0, 1000),
+  weakPersistSamples: INT(1, 30),
+  weakWindow: INT(1, 30),
   approvalSigma: NUM(0, 1000),
   highSigma: NUM(0, 1000),
   criticalSigma: NUM(0, 1000),

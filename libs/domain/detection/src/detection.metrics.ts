@@ -65,22 +65,37 @@ export const S = Object.freeze({
   PROMPT_STREAK: 3,
   /** Consecutive learned samples carrying `candidateHash`. */
   CANDIDATE_COUNT: 4,
-  HEADER: 5,
+  /** 1 once warm-up is complete (a later change of `warmupSamples` does not un-warm a baseline). */
+  WARM: 5,
+  HEADER: 6,
   // offsets inside a continuous metric's block
   N: 0,
   MEAN: 1,
   /** Sum of squared differences (Welford's M2) during warm-up, the variance after it. */
   VAR: 2,
+  /** Ring of the last 3 sample deviations (slot RING is the oldest, overwritten next). */
   DEV0: 3,
-  STREAK: 6,
-  CONTINUOUS_SLOTS: 7,
+  /** Ring of the last 3 sample values, learned when they leave the ring (delayed learning). */
+  VAL0: 6,
+  /** Last 30 samples: bit set when the metric was anomalous (bit 0 = newest). */
+  HISTORY: 9,
+  /** Bit i set: the sample in ring slot i must not be learned. */
+  TAINT: 10,
+  CONTINUOUS_SLOTS: 11,
   // offsets inside a rate's block
   RATE_N: 0,
   RATE_MEAN: 1,
-  /** Last `rateWindow` samples: bit set on failure (bit 0 = newest). */
+  /** Last 30 samples: bit set on failure (bit 0 = newest). */
   RATE_MASK: 2,
-  RATE_STREAK: 3,
-  RATE_SLOTS: 4,
+  /** Last 30 samples: bit set when the rate was anomalous. */
+  RATE_ANOMALOUS: 3,
+  /** Last `rateWindow` samples: bit set when the count was elevated at that sample. */
+  RATE_ELEVATED: 4,
+  /** Long-run failure rate (span `rateLongSpan`): p never drops below it between a healthy agent's failures. */
+  RATE_LONG: 5,
+  /** Last `rateWindow` samples: bit set when the count was at or above `rateLongElevatedSigma`. */
+  RATE_HIGH: 6,
+  RATE_SLOTS: 7,
 });
 
 export const RATE_BASE = S.HEADER + CONTINUOUS_METRICS.length * S.CONTINUOUS_SLOTS;

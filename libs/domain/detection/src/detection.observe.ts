@@ -5,7 +5,7 @@ import type { AgentBaseline } from './detection.baseline';
 import { diagnose, requiresApproval, severityFor } from './detection.diagnose';
 import { ANOMALY_TYPE_OF, S, continuousBase, rateBase } from './detection.metrics';
 import type { Anomaly, DetectionSample, Metric, MetricDeviations } from './detection.metrics';
-import { binomialTail, median3, popcount, upperTailSigma } from './detection.stats';
+import { binomialTail, median3, popcount, trailingOnes, upperTailSigma } from './detection.stats';
 
 export interface ObserveOptions {
   /** False while the agent is quarantined (or on probation): judge the sample, learn nothing from it. */
@@ -38,29 +38,34 @@ export interface Observation {
 export const SIGMA_CAP = 1e6;
 
 const NO_ANOMALIES: readonly Anomaly[] = Object.freeze([]);
+const HISTORY_BITS = 0x3fffffff;
+const RING_BITS = 7;
+
+/** A mask of the `n` lowest bits (n clamped to 0–30). */
+function lowBits(n: number): number {
+  return n <= 0 ? 0 : n >= 30 ? HISTORY_BITS : (1 << n) - 1;
+}
 
 /**
- * Judges one sample against the agent's baseline, then (if `learn`) learns from it; mutates `baseline`.
- * O(1), allocation-light: one small result object per sample, more only when something is anomalous.
+ * Judges one sample against the agent's baseline, then (if `learn`) learns from it; mutates `baseline` in
+ * place (one baseline per agent, owned by one sentinel instance). O(1): one small result object per sample,
+ * more only when something is anomalous. Every input path (NATS, HTTP, replay) calls this same function.
  *
- * Rules (DESIGN.md, "Vitals and detection"; defaults in DEFAULT_DETECTION_CONFIG):
- * - Warm-up: the first `warmupSamples` learned samples build plain means and variances and are all learned;
- *   nothing is judged until then. After it, EWMA (alpha 2/(span+1)) for mean and variance.
- * - Continuous metrics: sample deviation |x − mean| / max(σ·(1 + 8/n) while n < 40, 5%·|mean|, absolute floor);
- *   the metric's deviation is the median of its last 3 sample deviations (a fresh window counts as zeros).
- *   Not learned: a sample deviating more than `learnMaxSigma` on that metric, and any sample while the
- *   metric's deviation is above `freezeSigma`.
- * - Rates (retries > 0, success false): count c over the last `rateWindow` samples against
- *   Binomial(window, p), p = (k·mean + 1)/(k + 2), k = min(learned, ratePriorCap); anomaly when P(C ≥ c) <
- *   `rateTailProbability`, reported as its one-sided equivalent σ. A failure is not learned while the count
- *   is at or above `rateElevatedSigma`.
- * - promptHash: the usual hash is the latest one reported during warm-up (or the first one reported after
- *   it, if none was); a different hash on `promptAdoptSamples` consecutive learned samples, or
- *   `adoptPromptHash`, replaces it. `promptChangeSamples` of the last 3 samples with a non-null hash other
- *   than the usual one is `prompt_change` at `promptChangeSigma`. Samples without a hash are neutral.
- * - Anomaly: deviation above `anomalySigma` (rates: the tail test). Infection: an anomaly at or above
- *   `immediateSigma`, or one that held `persistSamples` consecutive samples (`weakPersistSamples` while below
- *   `weakSigma`).
+ * - Warm-up: the first `warmupSamples` learned samples build plain means and variances (all learned);
+ *   nothing is judged until then (`warm: false`). After it, EWMA (alpha 2/(span+1)) for means and variances.
+ * - Continuous metrics: sample deviation |x − mean| / max(σ·(1 + 8/n) while n < 40, 5%·|mean|, absolute
+ *   floor); the metric's deviation is the median of its last 3 sample deviations (a fresh window counts as
+ *   zeros); an anomaly above `anomalySigma`. Not learned: a sample deviating more than `learnMaxSigma`, any
+ *   sample while `learn` is false, and samples around an anomaly (`freezeSigma`, `freezeAfterAnomalySamples`).
+ * - Rates (retries > 0; success false): the failures c of the last `rateWindow` samples against
+ *   Binomial(window, p), p = (k·rate + 1)/(k + 2), k = min(learned, ratePriorCap); an anomaly when
+ *   P(C ≥ c) < `rateTailProbability`, reported as its one-sided equivalent σ. Failures of an elevated count
+ *   are not learned.
+ * - promptHash: `promptChangeSamples` of the last 3 samples carry a hash other than the usual one →
+ *   prompt_change at `promptChangeSigma`. The usual hash is the latest one seen in warm-up (or the first one
+ *   seen after it); a new hash on `promptAdoptSamples` consecutive learned samples, or `adoptPromptHash`,
+ *   replaces it. Samples without a hash are neutral.
+ * - Infection (the quarantine decision) — see `DetectionConfig` and the README for the persistence rules.
  */
 export function observe(baseline: AgentBaseline, sample: DetectionSample, opts: ObserveOptions): Observation {
   const cfg = opts.config ?? DEFAULT_DETECTION_CONFIG;
@@ -69,7 +74,7 @@ export function observe(baseline: AgentBaseline, sample: DetectionSample, opts: 
   const deviations: MetricDeviations = {
     latencyMs: 0, tokens: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, toolCalls: 0, retries: 0, errors: 0, promptHash: 0,
   };
-  if ((s[S.SAMPLES] ?? 0) < cfg.warmupSamples) {
+  if (s[S.WARM] !== 1) {
     if (learn) warmUp(baseline, sample, cfg);
     return { warm: false, deviations, anomalies: NO_ANOMALIES, maxSigma: 0, infection: null };
   }
@@ -82,33 +87,33 @@ export function observe(baseline: AgentBaseline, sample: DetectionSample, opts: 
   const j = new Judged(cfg);
   const lat = continuous(s, continuousBase(0), sample.latencyMs, cfg.latencyFloorMs, cfg, ring, learn, alpha);
   deviations.latencyMs = lat;
-  j.check('latencyMs', lat, s[continuousBase(0) + S.STREAK] ?? 0);
+  j.check(s, continuousBase(0), ring, 'latencyMs', lat);
   const tok = continuous(s, continuousBase(1), sample.tokens, cfg.countFloor, cfg, ring, learn, alpha);
   deviations.tokens = tok;
-  j.check('tokens', tok, s[continuousBase(1) + S.STREAK] ?? 0);
+  j.check(s, continuousBase(1), ring, 'tokens', tok);
   const inp = continuous(s, continuousBase(2), sample.inputTokens, cfg.countFloor, cfg, ring, learn, alpha);
   deviations.inputTokens = inp;
-  j.check('inputTokens', inp, s[continuousBase(2) + S.STREAK] ?? 0);
+  j.check(s, continuousBase(2), ring, 'inputTokens', inp);
   const outp = continuous(s, continuousBase(3), sample.outputTokens, cfg.countFloor, cfg, ring, learn, alpha);
   deviations.outputTokens = outp;
-  j.check('outputTokens', outp, s[continuousBase(3) + S.STREAK] ?? 0);
+  j.check(s, continuousBase(3), ring, 'outputTokens', outp);
   const cost = continuous(s, continuousBase(4), sample.costUsd, cfg.costFloorUsd, cfg, ring, learn, alpha);
   deviations.costUsd = cost;
-  j.check('costUsd', cost, s[continuousBase(4) + S.STREAK] ?? 0);
+  j.check(s, continuousBase(4), ring, 'costUsd', cost);
   const tools = continuous(s, continuousBase(5), sample.toolCalls, cfg.countFloor, cfg, ring, learn, alpha);
   deviations.toolCalls = tools;
-  j.check('toolCalls', tools, s[continuousBase(5) + S.STREAK] ?? 0);
+  j.check(s, continuousBase(5), ring, 'toolCalls', tools);
 
   const retries = rate(s, rateBase(0), sample.retries > 0 ? 1 : 0, cfg, learn, alpha);
   deviations.retries = retries;
-  j.checkRate('retries', retries, s[rateBase(0) + S.RATE_STREAK] ?? 0);
+  j.checkWindowed('retries', retries, trailingOnes(s[rateBase(0) + S.RATE_ANOMALOUS] ?? 0), cfg.ratePersistSamples);
   const errors = rate(s, rateBase(1), sample.success === false ? 1 : 0, cfg, learn, alpha);
   deviations.errors = errors;
-  j.checkRate('errors', errors, s[rateBase(1) + S.RATE_STREAK] ?? 0);
+  j.checkWindowed('errors', errors, trailingOnes(s[rateBase(1) + S.RATE_ANOMALOUS] ?? 0), cfg.ratePersistSamples);
 
   const prompt = promptStep(baseline, sample.promptHash, cfg, learn);
   deviations.promptHash = prompt;
-  j.checkRate('promptHash', prompt, s[S.PROMPT_STREAK] ?? 0);
+  j.checkWindowed('promptHash', prompt, s[S.PROMPT_STREAK] ?? 0, cfg.persistSamples);
 
   const maxSigma = Math.max(lat, tok, inp, outp, cost, tools, retries, errors, prompt);
   const anomalies = j.anomalies ?? NO_ANOMALIES;
@@ -134,27 +139,42 @@ class Judged {
 
   constructor(private readonly cfg: Readonly<DetectionConfig>) {}
 
-  /** A continuous metric: anomalous above `anomalySigma` (its streak was updated by `continuous`). */
-  check(metric: Metric, sigma: number, streak: number): void {
-    if (sigma > this.cfg.anomalySigma) this.add(metric, sigma, streak);
+  /** A continuous metric at block `b` (its ring and streak already updated by `continuous`). */
+  check(s: Float64Array, b: number, ring: number, metric: Metric, sigma: number): void {
+    const cfg = this.cfg;
+    if (!(sigma > cfg.anomalySigma)) return;
+    const history = s[b + S.HISTORY] ?? 0;
+    const streak = trailingOnes(history);
+    const weakest = Math.min(s[b + S.DEV0] ?? 0, s[b + S.DEV0 + 1] ?? 0, s[b + S.DEV0 + 2] ?? 0);
+    // Immediate only when the two newest samples both deviate: two spikes with a normal sample between them
+    // (e.g. a lone outlier and a heavy-tail value) make a high median but are not a sustained anomaly.
+    const newest = s[b + S.DEV0 + ring] ?? 0;
+    const previous = s[b + S.DEV0 + (ring === 0 ? 2 : ring - 1)] ?? 0;
+    const confirmed = (sigma >= cfg.immediateSigma && (cfg.immediateConsecutiveSigma <= 0 || Math.min(newest, previous) > cfg.immediateConsecutiveSigma))
+      || (streak >= cfg.persistSamples
+        && (weakest > cfg.confirmSigma || popcount(history & lowBits(cfg.weakWindow)) >= cfg.weakPersistSamples));
+    this.add(metric, sigma, confirmed);
   }
 
   /** Rates and prompt: their own test decided; a positive streak means anomalous now. */
-  checkRate(metric: Metric, sigma: number, streak: number): void {
-    if (streak > 0) this.add(metric, sigma, streak);
+  checkWindowed(metric: Metric, sigma: number, streak: number, needed: number): void {
+    if (streak > 0) this.add(metric, sigma, sigma >= this.cfg.immediateSigma || streak >= needed);
   }
 
-  private add(metric: Metric, sigma: number, streak: number): void {
-    const type = ANOMALY_TYPE_OF[metric];
-    (this.anomalies ??= []).push({ type, metric, sigma });
+  private add(metric: Metric, sigma: number, confirmed: boolean): void {
+    (this.anomalies ??= []).push({ type: ANOMALY_TYPE_OF[metric], metric, sigma });
     if (sigma > this.maxAnomalySigma) this.maxAnomalySigma = sigma;
-    const cfg = this.cfg;
-    const needed = sigma < cfg.weakSigma ? Math.max(cfg.persistSamples, cfg.weakPersistSamples) : cfg.persistSamples;
-    if (sigma >= cfg.immediateSigma || streak >= needed) this.infectious = true;
+    if (confirmed) this.infectious = true;
   }
 }
 
-/** One continuous metric: records the sample's deviation, updates the streak, learns; returns the median. */
+/**
+ * One continuous metric: records the sample's deviation, updates the anomaly history, returns the median.
+ * Learning is delayed by the ring: the sample leaving it (3 samples old) is learned unless it was tainted —
+ * deviating more than `learnMaxSigma`, arriving while not learning, or in the ring while the metric's
+ * deviation was above `freezeSigma` (or within `freezeAfterAnomalySamples` of an anomaly). So the first
+ * samples of a sustained shift are judged with the ones after them and never absorbed.
+ */
 function continuous(
   s: Float64Array, b: number, x: number, absFloor: number, cfg: Readonly<DetectionConfig>, ring: number, learn: boolean, alpha: number,
 ): number {
@@ -169,13 +189,25 @@ function continuous(
   const diff = finite ? Math.abs(x - mean) : 0;
   let dev = denom > 0 ? diff / denom : diff > 0 ? SIGMA_CAP : 0;
   if (!(dev < SIGMA_CAP)) dev = dev >= SIGMA_CAP ? SIGMA_CAP : 0;
+
+  const leaving = s[b + S.VAL0 + ring] ?? 0;
+  const taintBefore = s[b + S.TAINT] ?? RING_BITS;
+  const leavingTainted = (taintBefore >>> ring) & 1;
   s[b + S.DEV0 + ring] = dev;
+  s[b + S.VAL0 + ring] = finite ? x : 0;
+  let taint = learn && finite && dev <= cfg.learnMaxSigma ? taintBefore & ~(1 << ring) : taintBefore | (1 << ring);
+
   const med = median3(s[b + S.DEV0] ?? 0, s[b + S.DEV0 + 1] ?? 0, s[b + S.DEV0 + 2] ?? 0);
   const anomalous = med > cfg.anomalySigma;
-  s[b + S.STREAK] = anomalous ? (s[b + S.STREAK] ?? 0) + 1 : 0;
-  const clip = cfg.clip;
-  if (learn && finite && (dev <= cfg.learnMaxSigma || clip) && med <= cfg.freezeSigma) {
-    const d = dev <= cfg.learnMaxSigma ? x - mean : Math.sign(x - mean) * cfg.learnMaxSigma * denom;
+  const history = ((((s[b + S.HISTORY] ?? 0) << 1) | (anomalous ? 1 : 0)) & HISTORY_BITS) >>> 0;
+  s[b + S.HISTORY] = history;
+  if (med > cfg.freezeSigma || (history & lowBits(cfg.freezeAfterAnomalySamples)) !== 0) taint = RING_BITS;
+  s[b + S.TAINT] = taint;
+
+  // Delayed: learn the sample leaving the ring if untainted. Immediate (as DESIGN words it): this sample.
+  const learnable = cfg.delayedLearning ? leavingTainted === 0 : ((taint >>> ring) & 1) === 0;
+  if (learn && learnable) {
+    const d = (cfg.delayedLearning ? leaving : x) - mean;
     const incr = alpha * d;
     s[b + S.MEAN] = mean + incr;
     s[b + S.VAR] = (1 - alpha) * (variance + d * incr);
@@ -184,29 +216,79 @@ function continuous(
   return med;
 }
 
-/** One rate: slides the failure window, tests its count, updates the streak, learns; returns the equivalent σ. */
+/**
+ * One rate: slides the failure history, tests the window's count, updates the streak, learns; returns the
+ * equivalent σ. The window is `rateWindow` samples, lengthened (up to `rateWindowMax`) only for an agent
+ * whose baseline rate is so high that even a full window of failures could not reach `rateTailProbability`.
+ * Successes are learned at once; with `delayedLearning` a failure is learned when it leaves the
+ * `rateWindow`, and only if the count was never elevated while it was in it — so no failure of a burst is
+ * learned, while lone failures are.
+ */
 function rate(s: Float64Array, b: number, bit: number, cfg: Readonly<DetectionConfig>, learn: boolean, alpha: number): number {
   const w = cfg.rateWindow;
-  const mask = ((((s[b + S.RATE_MASK] ?? 0) << 1) | bit) & ((1 << w) - 1)) >>> 0;
-  s[b + S.RATE_MASK] = mask;
-  const n = s[b + S.RATE_N] ?? 0;
-  const mean = s[b + S.RATE_MEAN] ?? 0;
+  const before = s[b + S.RATE_MASK] ?? 0;
+  const exiting = (before >>> (w - 1)) & 1;
+  const elevatedBefore = s[b + S.RATE_ELEVATED] ?? 0;
+  const history = (((before << 1) | bit) & HISTORY_BITS) >>> 0;
+  s[b + S.RATE_MASK] = history;
+  let n = s[b + S.RATE_N] ?? 0;
+  let mean = s[b + S.RATE_MEAN] ?? 0;
   let sigma = 0;
   let anomalous = false;
-  if (mask !== 0) {
-    const c = popcount(mask);
+  let c = 0;
+  if ((history & lowBits(cfg.rateWindowMax > w ? cfg.rateWindowMax : w)) !== 0) {
     const k = n < cfg.ratePriorCap ? n : cfg.ratePriorCap;
-    const p = (k * mean + 1) / (k + 2);
-    const tail = binomialTail(w, c, p);
+    const longMean = cfg.rateLongSpan > 0 ? s[b + S.RATE_LONG] ?? 0 : 0;
+    const p = (k * (mean > longMean ? mean : longMean) + 1) / (k + 2);
+    let window = w;
+    let threshold = cfg.rateTailProbability;
+    // A high rate makes the count nearly continuous, so a per-sample tail of 1e-4 would flag a few percent
+    // of such agents every few hundred samples: test a grown window at a tenth of the tail probability.
+    if (cfg.rateWindowMax > w && Math.pow(p, w) >= threshold / 10) {
+      threshold /= 10;
+      window = Math.min(cfg.rateWindowMax, Math.floor(Math.log(threshold) / Math.log(p)) + 1);
+    }
+    c = popcount(history & lowBits(window));
+    const tail = binomialTail(window, c, p);
     sigma = upperTailSigma(tail);
-    anomalous = tail < cfg.rateTailProbability;
+    anomalous = tail < threshold;
   }
-  s[b + S.RATE_STREAK] = anomalous ? (s[b + S.RATE_STREAK] ?? 0) + 1 : 0;
-  if (learn && !(bit === 1 && sigma >= cfg.rateElevatedSigma)) {
-    s[b + S.RATE_MEAN] = mean + alpha * (bit - mean);
-    s[b + S.RATE_N] = n + 1;
+  const anomalousBefore = s[b + S.RATE_ANOMALOUS] ?? 0;
+  s[b + S.RATE_ANOMALOUS] = (((anomalousBefore << 1) | (anomalous ? 1 : 0)) & HISTORY_BITS) >>> 0;
+  // A lone failure (the only one in the window) is never an elevated count.
+  const elevated = c > 1 && sigma >= cfg.rateElevatedSigma ? 1 : 0;
+  s[b + S.RATE_ELEVATED] = ((elevatedBefore << 1) | elevated) & lowBits(w);
+  const highBefore = s[b + S.RATE_HIGH] ?? 0;
+  s[b + S.RATE_HIGH] = ((highBefore << 1) | (c > 1 && sigma >= cfg.rateLongElevatedSigma ? 1 : 0)) & lowBits(w);
+  if (!learn) return sigma;
+  let longMean = s[b + S.RATE_LONG] ?? 0;
+  // Delayed: a failure is learned as it leaves the window — by the EWMA rate if the count was never elevated
+  // meanwhile (≥ rateElevatedSigma), by the long-run rate if it never reached rateLongElevatedSigma nor an
+  // anomaly (a steady high rate has moderate clusters: they must be learned, or p stays too low).
+  // Immediate (as DESIGN words it): as it arrives, unless the count is elevated now.
+  if (cfg.delayedLearning ? exiting === 1 : bit === 1) {
+    const ewmaOk = cfg.delayedLearning ? elevatedBefore === 0 : elevated === 0;
+    const longOk = cfg.delayedLearning ? (anomalousBefore & lowBits(w)) === 0 && highBefore === 0 : elevated === 0;
+    if (ewmaOk || longOk) n += 1;
+    if (ewmaOk) mean += alpha * (1 - mean);
+    if (longOk) longMean += longRate(n, cfg) * (1 - longMean);
   }
+  if (bit === 0) {
+    n += 1;
+    mean += alpha * (0 - mean);
+    longMean += longRate(n, cfg) * (0 - longMean);
+  }
+  s[b + S.RATE_MEAN] = mean;
+  s[b + S.RATE_LONG] = longMean;
+  s[b + S.RATE_N] = n;
   return sigma;
+}
+
+/** Learning rate of the long-run failure rate: a plain mean at first, then EWMA with span `rateLongSpan`. */
+function longRate(n: number, cfg: Readonly<DetectionConfig>): number {
+  const ewma = cfg.rateLongSpan > 0 ? 2 / (cfg.rateLongSpan + 1) : 1;
+  const plain = 1 / n;
+  return plain > ewma ? plain : ewma;
 }
 
 /** The prompt-hash window: returns `promptChangeSigma` when enough of the last 3 hashes differ, else 0. */
@@ -245,6 +327,7 @@ function warmUp(baseline: AgentBaseline, sample: DetectionSample, cfg: Readonly<
   const n = (s[S.SAMPLES] ?? 0) + 1;
   s[S.SAMPLES] = n;
   const done = n >= cfg.warmupSamples;
+  if (done) s[S.WARM] = 1;
   welford(s, continuousBase(0), sample.latencyMs, done);
   welford(s, continuousBase(1), sample.tokens, done);
   welford(s, continuousBase(2), sample.inputTokens, done);
@@ -274,4 +357,5 @@ function plainRate(s: Float64Array, b: number, bit: number): void {
   const mean = s[b + S.RATE_MEAN] ?? 0;
   s[b + S.RATE_N] = n;
   s[b + S.RATE_MEAN] = mean + (bit - mean) / n;
+  s[b + S.RATE_LONG] = s[b + S.RATE_MEAN] ?? 0;
 }

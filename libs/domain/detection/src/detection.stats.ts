@@ -13,6 +13,13 @@ export function popcount(x: number): number {
   return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
+/** Number of consecutive set bits from bit 0 of a non-negative 32-bit integer. */
+export function trailingOnes(x: number): number {
+  const v = x >>> 0;
+  const lowestZero = ~v & (v + 1);
+  return lowestZero === 0 ? 32 : 31 - Math.clz32(lowestZero);
+}
+
 /** P(C ≥ c) for C ~ Binomial(n, p), with p in (0, 1); 1 for c ≤ 0, 0 for c > n. */
 export function binomialTail(n: number, c: number, p: number): number {
   if (c <= 0) return 1;

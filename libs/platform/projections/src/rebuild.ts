@@ -31,7 +31,7 @@ export interface RebuildOptions {
    */
   catchUp?: (fromSeq: number, toSeq: number) => AsyncIterable<StoredEvent> | Iterable<StoredEvent>;
   onEvolveError?: EvolveErrorHandler;
-  /** Connections building indexes at the same time (default 2). */
+  /** Connections building indexes at the same time (default 3). */
   indexConcurrency?: number;
 }
 
@@ -42,7 +42,7 @@ export interface RebuildTimings {
   evolveSeconds: number;
   /** Encoding rows and COPYing them into the shadow tables. */
   copySeconds: number;
-  /** Building the indexes and ANALYZE on the shadow tables. */
+  /** Building the indexes on the shadow tables. */
   indexSeconds: number;
   /** The swap transaction (and any catch-up). */
   swapSeconds: number;
@@ -169,8 +169,8 @@ async function* asAsync<T>(it: AsyncIterable<T> | Iterable<T>): AsyncGenerator<T
  * 1. `<table>__rebuild` is created LIKE the live table, without indexes.
  * 2. Events are evolved in memory (a Map per row projection); the archive streams into its COPY as events
  *    arrive, so reading the log and writing the biggest table overlap.
- * 3. The rows are COPYed in (text format), then the live table's indexes are built on the shadow and it is
- *    analyzed.
+ * 3. The rows are COPYed in (text format, one connection per table), then the live table's indexes are built on
+ *    the shadow.
  * 4. Under the projections lock (the live projector waits): catch up if the live checkpoints moved past the
  *    replay, drop each live table, rename its shadow and indexes into place, and set the checkpoints. Readers
  *    see the old table or the new one, never a half-built one.
@@ -248,40 +248,48 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
     }
     lastSeq = Math.max(lastSeq, opts.lastSeq ?? 0);
 
+    // The rest of the COPYs at once, each on its own connection (PostgreSQL parses jsonb on as many cores).
     let mark2 = performance.now();
-    for (const a of appenders) {
-      await a.copy.end();
-      rows[a.p.name] = a.copy.rows;
-    }
-    for (const [p, map] of states) {
-      const copy = CopyWriter.open(main.client, schema, shadowOf(p), p);
-      copies.push(copy);
-      for (const state of map.values()) await copy.push(toCopyLine(p.columns, p.toColumns(state)));
-      await copy.end();
-      rows[p.name] = map.size;
-    }
+    const connections = [main, ...extra];
+    const connection = async (i: number) => {
+      while (connections.length <= i) {
+        const conn = await connect(ds);
+        extra.push(conn);
+        connections.push(conn);
+      }
+      return connections[i]!;
+    };
+    const rowConnections = await Promise.all(rowProjections.map((_p, i) => connection(i === 0 ? 0 : appenders.length + i)));
+    await Promise.all([
+      ...appenders.map(async (a) => {
+        await a.copy.end();
+        rows[a.p.name] = a.copy.rows;
+      }),
+      ...rowProjections.map(async (p, i) => {
+        const map = states.get(p)!;
+        const copy = CopyWriter.open(rowConnections[i]!.client, schema, shadowOf(p), p);
+        copies.push(copy);
+        for (const state of map.values()) await copy.push(toCopyLine(p.columns, p.toColumns(state)));
+        await copy.end();
+        rows[p.name] = map.size;
+      }),
+    ]);
     states.clear();
     timings.copySeconds += (performance.now() - mark2) / 1000;
     opts.onProgress?.(events, Math.max(total, events));
 
-    // Indexes after the data: one sorted build each instead of maintaining them row by row.
+    // Indexes after the data: one sorted build each instead of maintaining them row by row, biggest first,
+    // spread over a few connections. (No ANALYZE here: CREATE INDEX sets the row counts the planner needs first,
+    // and autovacuum analyzes the new tables soon after.)
     mark2 = performance.now();
     const indexes = new Map<ProjectionDefinition, IndexDef[]>();
     const work: string[] = [];
-    for (const p of selected) {
+    for (const p of [...appendProjections, ...rowProjections]) {
       const defs = await shadowIndexes(main.client, schema, p.table, shadowOf(p));
       indexes.set(p, defs);
       work.push(...defs.map((d) => d.create));
     }
-    const builders = [main];
-    while (builders.length < Math.max(1, opts.indexConcurrency ?? 2)) {
-      let conn = extra[builders.length - 1];
-      if (!conn) {
-        conn = await connect(ds);
-        extra.push(conn);
-      }
-      builders.push(conn);
-    }
+    const builders = await Promise.all(Array.from({ length: Math.max(1, opts.indexConcurrency ?? 3) }, (_x, i) => connection(i)));
     await Promise.all(
       builders.map(async ({ client }) => {
         await client.query(`SET maintenance_work_mem = '256MB'`);
@@ -289,7 +297,6 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
         await client.query('RESET maintenance_work_mem');
       }),
     );
-    for (const p of selected) await main.client.query(`ANALYZE ${qualifiedTable(schema, shadowOf(p))}`);
     timings.indexSeconds = (performance.now() - mark2) / 1000;
 
     mark2 = performance.now();

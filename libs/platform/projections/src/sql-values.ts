@@ -32,20 +32,42 @@ export function escapeCopyText(s: string): string {
 
 /** One field of a COPY text-format row (`\N` is NULL). */
 export function toCopyField(type: ColumnType, v: ColumnValue | undefined): string {
-  const p = toParam(type, v);
-  if (p === null) return '\\N';
-  if (typeof p === 'boolean') return p ? 't' : 'f';
-  if (typeof p === 'number') return String(p);
-  return escapeCopyText(p);
+  return COPY_ENCODERS[type](v);
 }
+
+type CopyEncoder = (v: ColumnValue | undefined) => string;
+
+function copyText(v: ColumnValue | undefined): string {
+  if (v === null || v === undefined) return '\\N';
+  return escapeCopyText(typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
+}
+
+function copyScalar(v: ColumnValue | undefined): string {
+  if (v === null || v === undefined) return '\\N';
+  if (typeof v === 'boolean') return v ? 't' : 'f';
+  return typeof v === 'string' ? escapeCopyText(v) : typeof v === 'object' ? escapeCopyText(JSON.stringify(v)) : String(v);
+}
+
+/** JSON text never holds a raw newline, tab or carriage return (JSON escapes them): only backslashes need doubling. */
+function copyJson(v: ColumnValue | undefined): string {
+  const s = JSON.stringify(v ?? null);
+  return s.indexOf('\\') === -1 ? s : s.replaceAll('\\', '\\\\');
+}
+
+const COPY_ENCODERS: Record<ColumnType, CopyEncoder> = {
+  text: copyText,
+  timestamptz: copyText,
+  bigint: copyScalar,
+  integer: copyScalar,
+  'double precision': copyScalar,
+  boolean: copyScalar,
+  jsonb: copyJson,
+};
 
 /** One row of COPY text format, newline included. */
 export function toCopyLine(columns: readonly ColumnSpec[], values: readonly (ColumnValue | undefined)[]): string {
-  let line = '';
-  for (let i = 0; i < columns.length; i++) {
-    if (i > 0) line += '\t';
-    line += toCopyField(columns[i]!.type, values[i]);
-  }
+  let line = COPY_ENCODERS[columns[0]!.type](values[0]);
+  for (let i = 1; i < columns.length; i++) line += `\t${COPY_ENCODERS[columns[i]!.type](values[i])}`;
   return `${line}\n`;
 }
 

@@ -1,6 +1,7 @@
 import { AGENT_EVENT_TYPES, NO_RESTRICTIONS, type AgentView, type StoredEvent } from '@immune/contracts';
 import { toNumber, type ProjectionDefinition } from '../projection';
 import {
+  copyQuarantineView,
   dataOf,
   isAgentAggregate,
   isAgentEventType,
@@ -42,39 +43,77 @@ export function evolveAgent(view: AgentView | null, event: StoredEvent): AgentVi
       version: seq,
     };
   }
-  if (!isAgentEventType(type) || view.status === 'terminated') return { ...view, version: seq };
+  const next = copyAgent(view);
+  next.version = seq;
+  if (!isAgentEventType(type) || view.status === 'terminated') return next;
   const d = dataOf(envelope);
   switch (type) {
     case 'AgentRegistered':
-      return { ...view, model: textOrNull(d['model']), agentType: textOrNull(d['agentType']), mcpServers: stringList(d['mcpServers']), version: seq };
-    case 'AgentQuarantined': {
-      if (view.quarantine?.quarantineId === d['quarantineId']) return { ...view, version: seq };
-      const quarantine = quarantineViewOf(envelope);
-      return { ...view, status: quarantine.level, restrictions: restrictionsOf(d['restrictions']), quarantine, version: seq };
-    }
+      next.model = textOrNull(d['model']);
+      next.agentType = textOrNull(d['agentType']);
+      next.mcpServers = stringList(d['mcpServers']);
+      return next;
+    case 'AgentQuarantined':
+      // A redelivered copy of the open entry is not a new quarantine.
+      if (view.quarantine?.quarantineId === d['quarantineId']) return next;
+      next.quarantine = quarantineViewOf(envelope);
+      next.status = next.quarantine.level;
+      next.restrictions = restrictionsOf(d['restrictions']);
+      return next;
     case 'QuarantineNoteAdded': {
       const q = view.quarantine;
       const noteId = text(d['noteId'], '');
-      if (q === null || q.quarantineId !== d['quarantineId'] || q.notes.some((n) => n.noteId === noteId)) return { ...view, version: seq };
-      const note = { noteId, note: text(d['note'], ''), author: envelope.actor, at: envelope.occurredAt };
-      return { ...view, quarantine: { ...q, notes: [...q.notes, note] }, version: seq };
+      if (q === null || q.quarantineId !== d['quarantineId'] || q.notes.some((n) => n.noteId === noteId)) return next;
+      const quarantine = copyQuarantineView(q);
+      quarantine.notes = [...q.notes, { noteId, note: text(d['note'], ''), author: envelope.actor, at: envelope.occurredAt }];
+      next.quarantine = quarantine;
+      return next;
     }
     case 'QuarantineEscalated': {
-      const q = view.quarantine;
       const to = d['toLevel'];
-      if (to !== 'restricted' && to !== 'suspended') return { ...view, version: seq };
-      return { ...view, status: to, restrictions: restrictionsOf(d['restrictions']), quarantine: q === null ? null : { ...q, level: to }, version: seq };
+      // To `terminated` it only counts: the AgentTerminated the decider appends right after ends the agent.
+      if (to !== 'restricted' && to !== 'suspended') return next;
+      next.status = to;
+      next.restrictions = restrictionsOf(d['restrictions']);
+      if (view.quarantine !== null) {
+        next.quarantine = copyQuarantineView(view.quarantine);
+        next.quarantine.level = to;
+      }
+      return next;
     }
     case 'AgentReleased':
-      return { ...view, status: 'active', restrictions: restrictionsOf(d['restrictions']), quarantine: null, version: seq };
+      next.status = 'active';
+      next.restrictions = restrictionsOf(d['restrictions']);
+      next.quarantine = null;
+      return next;
     case 'AgentTerminated':
-      return { ...view, status: 'terminated', restrictions: restrictionsOf(d['restrictions']), quarantine: null, version: seq };
+      next.status = 'terminated';
+      next.restrictions = restrictionsOf(d['restrictions']);
+      next.quarantine = null;
+      return next;
     default: {
       const unhandled: never = type;
       void unhandled;
-      return { ...view, version: seq };
+      return next;
     }
   }
+}
+
+/** A field-by-field copy (see copyQuarantineView for why not a spread). */
+function copyAgent(v: AgentView): AgentView {
+  return {
+    agentId: v.agentId,
+    status: v.status,
+    restrictions: v.restrictions,
+    quarantine: v.quarantine,
+    baseline: v.baseline,
+    lastVitalAt: v.lastVitalAt,
+    model: v.model,
+    agentType: v.agentType,
+    mcpServers: v.mcpServers,
+    registeredAt: v.registeredAt,
+    version: v.version,
+  };
 }
 
 export const agentsProjection: ProjectionDefinition<AgentView> = {
@@ -105,7 +144,8 @@ export const agentsProjection: ProjectionDefinition<AgentView> = {
     v,
   ],
   fromColumns: (row) => {
-    const doc = row['doc'] as AgentView;
-    return { ...doc, version: toNumber(row['version']) };
+    const doc = copyAgent(row['doc'] as AgentView);
+    doc.version = toNumber(row['version']);
+    return doc;
   },
 };

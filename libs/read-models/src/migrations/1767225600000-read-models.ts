@@ -57,8 +57,6 @@ export class ReadModels1767225600000 implements MigrationInterface {
     await q.query(`CREATE INDEX quarantines_severity_idx ON ${t('quarantines')} (severity, opened_seq DESC)`);
     await q.query(`CREATE INDEX quarantines_source_idx ON ${t('quarantines')} (source, opened_seq DESC)`);
     await q.query(`CREATE INDEX quarantines_reason_code_idx ON ${t('quarantines')} (reason_code, opened_seq DESC)`);
-    await q.query(`CREATE INDEX quarantines_quarantined_at_idx ON ${t('quarantines')} (quarantined_at)`);
-    await q.query(`CREATE INDEX quarantines_ended_at_idx ON ${t('quarantines')} (ended_at)`);
 
     await q.query(`CREATE TABLE ${t('events')} (
       seq bigint NOT NULL,

@@ -28,9 +28,22 @@ export function evolveQuarantine(row: QuarantineRow | null, event: StoredEvent):
   const d = dataOf(envelope);
   if (row === null) {
     if (envelope.type !== 'AgentQuarantined') return null;
-    const view = quarantineViewOf(envelope);
+    const v = quarantineViewOf(envelope);
+    const forensic = d['forensic'];
     const record: QuarantineRecordView = {
-      ...view,
+      quarantineId: v.quarantineId,
+      level: v.level,
+      reasonCode: v.reasonCode,
+      reason: v.reason,
+      severity: v.severity,
+      source: v.source,
+      quarantinedAt: v.quarantinedAt,
+      expiresAt: v.expiresAt,
+      approval: v.approval,
+      healing: v.healing,
+      diagnoses: v.diagnoses,
+      deviation: v.deviation,
+      notes: v.notes,
       agentId: envelope.aggregateId,
       active: true,
       outcome: 'active',
@@ -38,7 +51,7 @@ export function evolveQuarantine(row: QuarantineRow | null, event: StoredEvent):
       resolution: null,
       durationSeconds: null,
       escalations: 0,
-      forensic: typeof d['forensic'] === 'object' && d['forensic'] !== null ? (d['forensic'] as Record<string, unknown>) : null,
+      forensic: typeof forensic === 'object' && forensic !== null && !Array.isArray(forensic) ? (forensic as Record<string, unknown>) : null,
     };
     return { record, openedSeq: seq };
   }
@@ -48,35 +61,60 @@ export function evolveQuarantine(row: QuarantineRow | null, event: StoredEvent):
     case 'QuarantineNoteAdded': {
       const noteId = text(d['noteId'], '');
       if (r.notes.some((n) => n.noteId === noteId)) return row;
-      const note = { noteId, note: text(d['note'], ''), author: envelope.actor, at: envelope.occurredAt };
-      return { ...row, record: { ...r, notes: [...r.notes, note] } };
+      const record = copyRecord(r);
+      record.notes = [...r.notes, { noteId, note: text(d['note'], ''), author: envelope.actor, at: envelope.occurredAt }];
+      return { record, openedSeq: row.openedSeq };
     }
     case 'QuarantineEscalated': {
       if (!r.active) return row;
       const to = d['toLevel'];
-      const level = to === 'restricted' || to === 'suspended' ? to : r.level;
-      return { ...row, record: { ...r, level, escalations: r.escalations + 1 } };
+      const record = copyRecord(r);
+      if (to === 'restricted' || to === 'suspended') record.level = to;
+      record.escalations = r.escalations + 1;
+      return { record, openedSeq: row.openedSeq };
     }
     case 'AgentReleased':
     case 'AgentTerminated': {
       if (!r.active) return row;
-      const durationSeconds = numberOrNull(d['durationSeconds']) ?? elapsedSeconds(r.quarantinedAt, envelope.occurredAt);
-      return {
-        ...row,
-        record: {
-          ...r,
-          active: false,
-          outcome: envelope.type === 'AgentReleased' ? 'released' : 'terminated',
-          endedAt: envelope.occurredAt,
-          resolution: text(d['resolution'], ''),
-          durationSeconds,
-        },
-      };
+      const record = copyRecord(r);
+      record.active = false;
+      record.outcome = envelope.type === 'AgentReleased' ? 'released' : 'terminated';
+      record.endedAt = envelope.occurredAt;
+      record.resolution = text(d['resolution'], '');
+      record.durationSeconds = numberOrNull(d['durationSeconds']) ?? elapsedSeconds(r.quarantinedAt, envelope.occurredAt);
+      return { record, openedSeq: row.openedSeq };
     }
     default:
       // AgentQuarantined again for an entry already open: a redelivered copy, not a new quarantine.
       return row;
   }
+}
+
+/** A field-by-field copy: V8 makes `{ ...record, … }` slow, and a rebuild evolves every quarantine. */
+function copyRecord(r: QuarantineRecordView): QuarantineRecordView {
+  return {
+    quarantineId: r.quarantineId,
+    level: r.level,
+    reasonCode: r.reasonCode,
+    reason: r.reason,
+    severity: r.severity,
+    source: r.source,
+    quarantinedAt: r.quarantinedAt,
+    expiresAt: r.expiresAt,
+    approval: r.approval,
+    healing: r.healing,
+    diagnoses: r.diagnoses,
+    deviation: r.deviation,
+    notes: r.notes,
+    agentId: r.agentId,
+    active: r.active,
+    outcome: r.outcome,
+    endedAt: r.endedAt,
+    resolution: r.resolution,
+    durationSeconds: r.durationSeconds,
+    escalations: r.escalations,
+    forensic: r.forensic,
+  };
 }
 
 export const quarantinesProjection: ProjectionDefinition<QuarantineRow> = {
@@ -110,5 +148,5 @@ export const quarantinesProjection: ProjectionDefinition<QuarantineRow> = {
     openedSeq,
     r,
   ],
-  fromColumns: (row) => ({ record: row['doc'] as QuarantineRecordView, openedSeq: toNumber(row['opened_seq']) }),
+  fromColumns: (row) => ({ record: copyRecord(row['doc'] as QuarantineRecordView), openedSeq: toNumber(row['opened_seq']) }),
 };

@@ -33,33 +33,46 @@ export function emptyReport(): ReportCounters {
 export function evolveReport(state: ReportCounters | null, event: StoredEvent): ReportCounters | null {
   const { envelope } = event;
   if (!isAgentAggregate(envelope) || !HANDLED.has(envelope.type)) return state;
-  const r = state ?? emptyReport();
+  const r = copyReport(state ?? emptyReport());
   const d = dataOf(envelope);
   switch (envelope.type) {
     case 'AgentQuarantined': {
       const severity = text(d['severity'], 'medium') as Severity;
       const source = text(d['source'], envelope.actor);
-      return {
-        ...r,
-        totalQuarantined: r.totalQuarantined + 1,
-        bySeverity: { ...r.bySeverity, [severity]: (r.bySeverity[severity] ?? 0) + 1 },
-        bySource: { ...r.bySource, [source]: (r.bySource[source] ?? 0) + 1 },
-      };
+      r.totalQuarantined++;
+      r.bySeverity[severity] = (r.bySeverity[severity] ?? 0) + 1;
+      r.bySource[source] = (r.bySource[source] ?? 0) + 1;
+      return r;
     }
     case 'AgentReleased':
-      return { ...r, released: r.released + 1, endedCount: r.endedCount + 1, totalDurationSeconds: r.totalDurationSeconds + (numberOrNull(d['durationSeconds']) ?? 0) };
-    case 'AgentTerminated': {
-      const wasQuarantined = quarantineIdOf(envelope) !== null;
-      return {
-        ...r,
-        terminated: r.terminated + 1,
-        endedCount: r.endedCount + (wasQuarantined ? 1 : 0),
-        totalDurationSeconds: r.totalDurationSeconds + (wasQuarantined ? (numberOrNull(d['durationSeconds']) ?? 0) : 0),
-      };
-    }
+      r.released++;
+      r.endedCount++;
+      r.totalDurationSeconds += numberOrNull(d['durationSeconds']) ?? 0;
+      return r;
+    case 'AgentTerminated':
+      r.terminated++;
+      // Terminated without a quarantine: a termination, not an ended quarantine entry.
+      if (quarantineIdOf(envelope) !== null) {
+        r.endedCount++;
+        r.totalDurationSeconds += numberOrNull(d['durationSeconds']) ?? 0;
+      }
+      return r;
     default:
       return state;
   }
+}
+
+/** A copy whose maps may be changed (Object.assign: keys of bySource are data). */
+function copyReport(r: ReportCounters): ReportCounters {
+  return {
+    totalQuarantined: r.totalQuarantined,
+    released: r.released,
+    terminated: r.terminated,
+    bySeverity: Object.assign({}, r.bySeverity),
+    bySource: Object.assign({}, r.bySource),
+    endedCount: r.endedCount,
+    totalDurationSeconds: r.totalDurationSeconds,
+  };
 }
 
 export const reportProjection: ProjectionDefinition<ReportCounters> = {
