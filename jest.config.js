@@ -11,9 +11,11 @@ const common = {
 };
 
 module.exports = {
+  // testTimeout is a global option (ignored inside projects): generous for specs that start real services.
+  testTimeout: 120000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/*.unit.spec.ts'] },
-    { ...common, displayName: 'int', testMatch: ['**/*.int.spec.ts'], testTimeout: 60000 },
-    { ...common, displayName: 'e2e', testMatch: ['**/*.e2e.spec.ts'], testTimeout: 120000 },
+    { ...common, displayName: 'int', testMatch: ['**/*.int.spec.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['**/*.e2e.spec.ts'] },
   ],
 };

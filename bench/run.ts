@@ -8,12 +8,14 @@ import { cpus, totalmem } from 'node:os';
 
 import { benchRebuildCli } from './rebuild/rebuild.bench';
 import { benchCommandLatency } from './commands/command-latency.bench';
+import { benchDetection } from './detection/detection.bench';
 
 type Bench = (args: string[]) => Promise<Record<string, unknown>>;
 
 const BENCHES: Record<string, Bench> = {
   rebuild: benchRebuildCli,
   commands: benchCommandLatency,
+  detection: benchDetection,
 };
 
 async function main(): Promise<void> {

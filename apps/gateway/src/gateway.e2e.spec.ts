@@ -2,6 +2,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { names as namesOf, type AgentCommandReply } from '@immune/contracts';
 import { api, eventually, startStack, testNats, type Stack } from '@immune/testing';
 
+
+
 /**
  * The gateway as a built process in front of the real quarantine service and projector: auth, writes with
  * read-your-writes, preconditions, idempotency, lists, report, audit and problem+json errors.

@@ -11,7 +11,6 @@ import { generateAgentEventLog, migrate, type GeneratedEvent } from '@immune/rea
 import { createTestEnv, eventually, testNats, type TestEnv } from '@immune/testing';
 import { ProjectorService } from './projector.service';
 
-jest.setTimeout(120_000);
 
 const quiet: LoopLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 

@@ -11,6 +11,8 @@ export const ERROR_STATUS = {
   'REQUEST.MALFORMED': 400,
   'REQUEST.IDEMPOTENCY_KEY_REUSED': 422,
   'REQUEST.PRECONDITION_INVALID': 400,
+  'REQUEST.TOO_LARGE': 413,
+  'REQUEST.UNSUPPORTED_MEDIA_TYPE': 415,
   'AUTH.UNAUTHORIZED': 401,
   'AUTH.FORBIDDEN': 403,
   'KEY.NOT_FOUND': 404,
@@ -27,6 +29,8 @@ export interface ErrorBody {
   code: ErrorCode;
   title: string;
   detail: string;
+  /** Facts that help the caller, e.g. the current `version` with AGENT.VERSION_MISMATCH. */
+  extra?: Record<string, unknown>;
 }
 
 /** An expected refusal: carries a stable code; never a crash. */
@@ -46,7 +50,9 @@ export class ImmuneError extends Error {
     return this.message;
   }
   toBody(): ErrorBody {
-    return { code: this.code, title: this.title, detail: this.message };
+    return Object.keys(this.extra).length > 0
+      ? { code: this.code, title: this.title, detail: this.message, extra: this.extra }
+      : { code: this.code, title: this.title, detail: this.message };
   }
 }
 

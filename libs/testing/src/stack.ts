@@ -127,8 +127,8 @@ export async function startStack(names: ServiceName[], extraEnv: NodeJS.ProcessE
   };
 
   // Services that share migrations start one after another would be slower; they take an advisory lock instead.
-  for (const name of names) start(name);
   try {
+    for (const name of names) start(name);
     if (names.includes('gateway')) {
       await eventually(async () => {
         const res = await fetch(`${stack.baseUrl}/ready`).catch(() => undefined);

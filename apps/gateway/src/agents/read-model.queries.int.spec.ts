@@ -10,6 +10,8 @@ import { ReportQueries } from '../report/report.queries';
 import { AgentQueries } from './agent.queries';
 
 /** Lists and cursors against seeded read-model tables (rows inserted by SQL after the migrations). */
+// Per-project testTimeout in jest.config.js does not reach hooks: database setup and cleanup need more than 5 s.
+
 describe('read-model queries', () => {
   let env: TestEnv;
   let ds: DataSource;

@@ -9,6 +9,8 @@ import { AgentCommandHandler } from './agent-command.handler';
 import { CommandClient } from './command.client';
 import { ProjectionProgress } from './projection-progress';
 
+// Per-project testTimeout in jest.config.js does not reach hooks: database setup and cleanup need more than 5 s.
+
 describe('CommandClient and AgentCommandHandler (real NATS, a tiny responder)', () => {
   let env: TestEnv;
   let nc: NatsConnection;

@@ -32,7 +32,7 @@ export class CommandClient {
       if (!reply.ok) {
         const raw = reply.error.code as string;
         const code: ErrorCode = codesOk[raw] ? (raw as ErrorCode) : 'INTERNAL';
-        throw new ImmuneError(code, reply.error.title || 'Command refused', reply.error.detail || 'The command was refused.');
+        throw new ImmuneError(code, reply.error.title || 'Command refused', reply.error.detail || 'The command was refused.', reply.error.extra ?? {});
       }
       this.observe(type, reply.duplicate ? 'duplicate' : 'ok');
       return reply;

@@ -6,6 +6,8 @@ import type { SqlRunner } from '../common/sql';
 import { openMigratedDb } from '../int-db.spec-helper';
 import { ProjectionProgress } from './projection-progress';
 
+// Per-project testTimeout in jest.config.js does not reach hooks: database setup and cleanup need more than 5 s.
+
 describe('ProjectionProgress', () => {
   let env: TestEnv;
   let ds: DataSource;

@@ -7,7 +7,7 @@ import { ERROR_STATUS, ImmuneError, isImmuneError, type ErrorCode } from '@immun
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 /** Codes of contracts/errors.ts plus the transport-level ones only the gateway meets. */
-export type ProblemCode = ErrorCode | 'REQUEST.TOO_LARGE' | 'REQUEST.UNSUPPORTED_MEDIA_TYPE';
+export type ProblemCode = ErrorCode;
 
 export interface FieldError {
   field: string;

@@ -14,6 +14,8 @@ async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
   return undefined;
 }
 
+// Per-project testTimeout in jest.config.js does not reach hooks: database setup and cleanup need more than 5 s.
+
 describe('IdempotencyStore', () => {
   let env: TestEnv;
   let ds: DataSource;

@@ -6,7 +6,6 @@ import { createTestEnv, type TestEnv } from '@immune/testing';
 import { ProjectionRunner, isCheckpointGap } from './projection-runner';
 import { dumpProjectionTables } from './table-dump';
 
-jest.setTimeout(120_000);
 
 describe('ProjectionRunner', () => {
   let env: TestEnv;

@@ -7,7 +7,6 @@ import { ProjectionRunner } from './projection-runner';
 import { rebuild } from './rebuild';
 import { dumpProjectionTables } from './table-dump';
 
-jest.setTimeout(120_000);
 
 describe('rebuild', () => {
   let env: TestEnv;

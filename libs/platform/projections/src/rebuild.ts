@@ -251,6 +251,7 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
     // The rest of the COPYs at once, each on its own connection (PostgreSQL parses jsonb on as many cores).
     let mark2 = performance.now();
     const connections = [main, ...extra];
+    /** The i-th connection, opened on first use (sequentially: the pool may have no spare one). */
     const connection = async (i: number) => {
       while (connections.length <= i) {
         const conn = await connect(ds);
@@ -259,7 +260,8 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
       }
       return connections[i]!;
     };
-    const rowConnections = await Promise.all(rowProjections.map((_p, i) => connection(i === 0 ? 0 : appenders.length + i)));
+    const rowConnections: { client: PoolClient }[] = [];
+    for (let i = 0; i < rowProjections.length; i++) rowConnections.push(await connection(i === 0 ? 0 : appenders.length + i));
     await Promise.all([
       ...appenders.map(async (a) => {
         await a.copy.end();
@@ -289,7 +291,8 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
       indexes.set(p, defs);
       work.push(...defs.map((d) => d.create));
     }
-    const builders = await Promise.all(Array.from({ length: Math.max(1, opts.indexConcurrency ?? 3) }, (_x, i) => connection(i)));
+    const builders: { client: PoolClient }[] = [];
+    for (let i = 0; i < Math.max(1, opts.indexConcurrency ?? 3); i++) builders.push(await connection(i));
     await Promise.all(
       builders.map(async ({ client }) => {
         await client.query(`SET maintenance_work_mem = '256MB'`);
