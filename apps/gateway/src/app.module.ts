@@ -37,6 +37,8 @@ import { TerminateAllHandler } from './quarantines/terminate-all/terminate-all.h
 import { TerminateAllHttpController } from './quarantines/terminate-all/terminate-all.http.controller';
 import { GetReportHttpController } from './report/get-report/get-report.http.controller';
 import { ReportQueries } from './report/report.queries';
+import { IngestVitalsHttpController } from './vitals/ingest-vitals/ingest-vitals.http.controller';
+import { VitalsIngestHandler } from './vitals/vitals-ingest.handler';
 
 export const GATEWAY_CONTEXT = Symbol('GATEWAY_CONTEXT');
 
@@ -76,6 +78,7 @@ export class AppModule {
         GetReportHttpController,
         ListEventsHttpController,
         VerifyEventsHttpController,
+        IngestVitalsHttpController,
       ],
       providers: [
         { provide: GATEWAY_CONTEXT, useValue: ctx },
@@ -91,6 +94,7 @@ export class AppModule {
         { provide: EventLogVerifier, useValue: ctx.verifier },
         { provide: Readiness, useValue: ctx.readiness },
         { provide: QuarantineQueries, useValue: ctx.quarantines },
+        { provide: VitalsIngestHandler, useValue: ctx.vitals },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ProblemExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },

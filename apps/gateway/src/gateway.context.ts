@@ -15,6 +15,7 @@ import { EventQueries } from './events/event.queries';
 import { EventLogVerifier } from './events/verify-events/event-log.verifier';
 import { Readiness, readyServices } from './health/readiness.service';
 import { IdempotencyStore } from './idempotency/idempotency.store';
+import { VitalsIngestHandler } from './vitals/vitals-ingest.handler';
 import { ApiKeyService, bootstrapBanner } from './keys/api-key.service';
 import { GatewayMetrics } from './metrics/gateway.metrics';
 import { QuarantineQueries } from './quarantines/quarantine.queries';
@@ -36,6 +37,7 @@ export interface GatewayContext {
   metrics: GatewayMetrics;
   keys: ApiKeyService;
   idempotency: IdempotencyStore;
+  vitals: VitalsIngestHandler;
   progress: ProjectionProgress;
   commands: CommandClient;
   agentCommands: AgentCommandHandler;
@@ -133,6 +135,7 @@ export async function openGatewayContext(opts: OpenOptions): Promise<GatewayCont
       events: new EventQueries(sql, names.pgSchema),
       verifier: new EventLogVerifier(() => verifyStream(nc, names)),
       readiness: new Readiness(nc, sql, (s, within) => monitor.seen(s, within), readyServices(env), restingPosture),
+      vitals: new VitalsIngestHandler(nc, names),
       close: closeAll,
     };
     return ctx;

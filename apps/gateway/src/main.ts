@@ -22,7 +22,8 @@ async function main(): Promise<void> {
       const ctx = await openGatewayContext({ config });
       try {
         const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(ctx), { bufferLogs: true });
-        app.useBodyParser('json', { limit: '1mb' });
+        // Vitals may arrive 1000 to a request; every other body is far smaller.
+        app.useBodyParser('json', { limit: '8mb' });
         // ETags are ours (agent versions); Express's automatic weak ETags on every body would mislead.
         app.set('etag', false);
         app.disable('x-powered-by');
