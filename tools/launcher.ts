@@ -13,6 +13,7 @@ const ROOT = resolve(__dirname, '..', '..');
 const SERVICES = (process.env['IMMUNE_SERVICES'] || 'quarantine,projector,telemetry,gateway').split(',').map((s) => s.trim()).filter(Boolean);
 const COLORS = ['\x1b[36m', '\x1b[35m', '\x1b[33m', '\x1b[32m', '\x1b[34m', '\x1b[31m', '\x1b[90m'];
 const RESET = '\x1b[0m';
+const STARTUP_GRACE_MS = 15_000;
 
 interface Child {
   name: string;
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
   const children: Child[] = SERVICES.map((name) => ({ name, proc: null, restarts: 0 }));
 
   const start = (child: Child, color: string) => {
+    const startedAt = Date.now();
     const entry = join(ROOT, 'dist', 'apps', child.name, 'src', 'main.js');
     const proc = spawn(process.execPath, ['-r', join(ROOT, 'tools', 'register-paths.cjs'), entry], {
       cwd: ROOT,
@@ -69,6 +71,12 @@ async function main(): Promise<void> {
     proc.on('exit', (code, signal) => {
       child.proc = null;
       if (stopping) return;
+      // A service that fails while starting (bad configuration, unreachable dependency) will fail again: stop.
+      if (code !== 0 && Date.now() - startedAt < STARTUP_GRACE_MS && child.restarts === 0) {
+        process.stderr.write(`immune: ${child.name} could not start (exit ${signal ?? code}); stopping everything\n`);
+        stop('SIGTERM', 1);
+        return;
+      }
       child.restarts++;
       const delay = Math.min(30_000, 500 * 2 ** Math.min(child.restarts, 6));
       process.stderr.write(`immune: ${child.name} exited (${signal ?? code}); restarting in ${delay} ms\n`);
@@ -82,16 +90,16 @@ async function main(): Promise<void> {
       `(API docs at /api/docs). Ctrl-C stops everything.\n`,
   );
 
-  const stop = (signal: NodeJS.Signals) => {
+  function stop(signal: NodeJS.Signals, exitCode = 0): void {
     if (stopping) return;
     stopping = true;
-    process.stdout.write(`immune: ${signal} received, stopping ${SERVICES.join(', ')}…\n`);
+    process.stdout.write(`immune: ${signal === 'SIGINT' ? 'Ctrl-C' : signal}, stopping ${SERVICES.join(', ')}…\n`);
     const alive = children.filter((c) => c.proc);
-    if (alive.length === 0) process.exit(0);
+    if (alive.length === 0) process.exit(exitCode);
     let left = alive.length;
     for (const c of alive) {
       c.proc!.once('exit', () => {
-        if (--left === 0) process.exit(0);
+        if (--left === 0) process.exit(exitCode);
       });
       c.proc!.kill('SIGTERM');
     }
@@ -99,7 +107,7 @@ async function main(): Promise<void> {
       for (const c of children) c.proc?.kill('SIGKILL');
       process.exit(1);
     }, 15_000).unref();
-  };
+  }
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }

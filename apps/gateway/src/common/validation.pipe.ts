@@ -8,6 +8,8 @@ import { flattenValidationErrors } from './validation-errors';
  */
 class ContractValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // A body typed `unknown` (vitals: one object or an array) is validated by its handler, not by a DTO.
+    if (metadata.type === 'body' && (!metadata.metatype || metadata.metatype === Object)) return value;
     if (metadata.type === 'body' && value !== undefined && value !== null && (typeof value !== 'object' || Array.isArray(value))) {
       throw validationError([{ field: 'body', messages: ['the body must be a JSON object'] }]);
     }

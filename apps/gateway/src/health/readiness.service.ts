@@ -65,9 +65,9 @@ export class Readiness {
   }
 }
 
-/** IMMUNE_READY_SERVICES, default `quarantine,projector`. */
+/** IMMUNE_READY_SERVICES, default `quarantine,projector,telemetry`. */
 export function readyServices(env: NodeJS.ProcessEnv): string[] {
-  const raw = env['IMMUNE_READY_SERVICES'] ?? 'quarantine,projector';
+  const raw = env['IMMUNE_READY_SERVICES'] ?? 'quarantine,projector,telemetry';
   return raw
     .split(',')
     .map((s) => s.trim())

@@ -53,13 +53,17 @@ export function decodeStoredEvent(seq: number, subject: string, data: Uint8Array
   return { seq, subject, envelope: value as EventEnvelope };
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 /** What both JavaScript and PostgreSQL's timestamptz accept (JavaScript alone would take 2026-02-30). */
 function isIsoTime(at: string): boolean {
   if (!ISO_TIME.test(at) || !Number.isFinite(Date.parse(at))) return false;
+  const month = (at.charCodeAt(5) - 48) * 10 + (at.charCodeAt(6) - 48);
+  const day = (at.charCodeAt(8) - 48) * 10 + (at.charCodeAt(9) - 48);
+  if (month < 1 || month > 12 || day < 1) return false;
+  if (day <= DAYS_IN_MONTH[month - 1]!) return true;
   const year = Number(at.slice(0, 4));
-  const month = Number(at.slice(5, 7));
-  const day = Number(at.slice(8, 10));
-  return month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month === 2 && day === 29 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
 }
 
 function badString(value: unknown): string | null {

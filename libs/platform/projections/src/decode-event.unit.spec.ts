@@ -50,6 +50,8 @@ describe('decodeStoredEvent', () => {
     expect(reason({ ...envelope, occurredAt: 'yesterday' })).toMatch(/occurredAt/);
     expect(reason({ ...envelope, occurredAt: '2026-13-45T99:00:00Z' })).toMatch(/occurredAt/);
     expect(reason({ ...envelope, occurredAt: '2026-02-30T00:00:00Z' })).toMatch(/occurredAt/);
+    expect(reason({ ...envelope, occurredAt: '2025-02-29T00:00:00Z' })).toMatch(/occurredAt/);
+    expect(reason({ ...envelope, occurredAt: '2024-02-29T23:59:59.123456+02:00' })).toBeNull();
     expect(reason({ ...envelope, prevHash: 3 })).toMatch(/prevHash/);
     expect(reason({ ...envelope, data: { note: 'nul \u0000 here' } })).toMatch(/NUL/);
     expect(reason(JSON.stringify({ ...envelope, data: { note: 'X' } }).replace('"X"', '"\\ud800"'))).toMatch(/surrogate/);

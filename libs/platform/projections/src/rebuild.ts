@@ -31,8 +31,6 @@ export interface RebuildOptions {
    */
   catchUp?: (fromSeq: number, toSeq: number) => AsyncIterable<StoredEvent> | Iterable<StoredEvent>;
   onEvolveError?: EvolveErrorHandler;
-  /** Connections building indexes at the same time (default 3). */
-  indexConcurrency?: number;
 }
 
 export interface RebuildTimings {
@@ -40,10 +38,12 @@ export interface RebuildTimings {
   readSeconds: number;
   /** Evolving rows in memory. */
   evolveSeconds: number;
-  /** Encoding rows and COPYing them into the shadow tables. */
+  /** Encoding rows and COPYing them into the shadow tables (waiting on the archive's COPY while reading, then the rest). */
   copySeconds: number;
-  /** Building the indexes on the shadow tables. */
+  /** Building the indexes on the shadow tables, after the last COPY ended (they partly overlap the COPYs). */
   indexSeconds: number;
+  /** Sum of the time of every index build (on several connections at once). */
+  indexBuildSeconds: number;
   /** The swap transaction (and any catch-up). */
   swapSeconds: number;
 }
@@ -182,7 +182,7 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
   const rowProjections = selected.filter((p) => p.kind === 'row');
   const appendProjections = selected.filter((p) => p.kind === 'append');
   const shadowOf = (p: ProjectionDefinition) => `${p.table}${SHADOW_SUFFIX}`;
-  const timings: RebuildTimings = { readSeconds: 0, evolveSeconds: 0, copySeconds: 0, indexSeconds: 0, swapSeconds: 0 };
+  const timings: RebuildTimings = { readSeconds: 0, evolveSeconds: 0, copySeconds: 0, indexSeconds: 0, indexBuildSeconds: 0, swapSeconds: 0 };
   const rows: Record<string, number> = {};
   const total = opts.total ?? opts.lastSeq ?? 0;
 
@@ -198,20 +198,40 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
       );
     }
 
+    // The live tables' indexes, to build on the shadows once their rows are in.
+    const indexes = new Map<ProjectionDefinition, IndexDef[]>();
+    for (const p of selected) indexes.set(p, await shadowIndexes(main.client, schema, p.table, shadowOf(p)));
+
+    // Connections: never more than the pool has (waiting for a 5th of 4 would hang); past that they are shared,
+    // and a shared connection runs its statements one after the other.
+    const connections = [main];
+    const poolMax = Math.max(1, (ds.options as { extra?: { max?: number } }).extra?.max ?? 10);
+    /** The n-th connection, opened on first use (one at a time, so the count never overshoots). */
+    const connection = async (n: number) => {
+      const i = n % poolMax;
+      while (connections.length <= i) {
+        const conn = await connect(ds);
+        extra.push(conn);
+        connections.push(conn);
+      }
+      return connections[i]!;
+    };
+
     // The archive streams into COPY on its own connection while the log is read.
-    const appenders: { p: ProjectionDefinition; copy: CopyWriter; seenIds: Set<string> }[] = [];
+    const appenders: { p: ProjectionDefinition; copy: CopyWriter; conn: { client: PoolClient }; seenIds: Set<string> }[] = [];
     for (const p of appendProjections) {
-      const conn = await connect(ds);
-      extra.push(conn);
+      const conn = await connection(1 + appenders.length);
       const copy = CopyWriter.open(conn.client, schema, shadowOf(p), p);
       copies.push(copy);
-      appenders.push({ p, copy, seenIds: new Set() });
+      appenders.push({ p, copy, conn, seenIds: new Set() });
     }
     const states = new Map<ProjectionDefinition, Map<string, unknown>>(rowProjections.map((p) => [p, new Map()]));
 
     let events = 0;
     let lastSeq = 0;
-    const iterator = asAsync(opts.source)[Symbol.asyncIterator]();
+    const source = opts.source;
+    const iterator: AsyncIterator<StoredEvent> | Iterator<StoredEvent> =
+      Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
     let mark = performance.now();
     for (;;) {
       const next = await iterator.next();
@@ -241,68 +261,56 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
         const state = safeEvolve(a.p, null, event, opts.onEvolveError);
         if (state !== null) await a.copy.push(toCopyLine(a.p.columns, a.p.toColumns(state)));
       }
+      if (opts.onProgress && events % 5000 === 0) opts.onProgress(events, Math.max(total, events));
       now = performance.now();
       timings.copySeconds += (now - mark) / 1000;
-      if (opts.onProgress && events % 5000 === 0) opts.onProgress(events, Math.max(total, events));
-      mark = performance.now();
+      mark = now;
     }
     lastSeq = Math.max(lastSeq, opts.lastSeq ?? 0);
 
-    // The rest of the COPYs at once, each on its own connection (PostgreSQL parses jsonb on as many cores).
-    let mark2 = performance.now();
-    const connections = [main, ...extra];
-    /** The i-th connection, opened on first use (sequentially: the pool may have no spare one). */
-    const connection = async (i: number) => {
-      while (connections.length <= i) {
-        const conn = await connect(ds);
-        extra.push(conn);
-        connections.push(conn);
-      }
-      return connections[i]!;
-    };
+    // Then one pipeline per table, all at once on their own connections: finish (or do) its COPY, then build its
+    // indexes — one sorted build each instead of maintaining them row by row. While the big archive's indexes
+    // build, the other tables are still being COPYed: PostgreSQL parses jsonb and sorts on every core. (No
+    // ANALYZE: CREATE INDEX sets the row counts the planner needs first; autovacuum analyzes soon after.)
+    const readEnd = performance.now();
+    let copiesEnd = readEnd;
     const rowConnections: { client: PoolClient }[] = [];
     for (let i = 0; i < rowProjections.length; i++) rowConnections.push(await connection(i === 0 ? 0 : appenders.length + i));
+    const buildIndexes = async (p: ProjectionDefinition, client: PoolClient) => {
+      await client.query(`SET maintenance_work_mem = '256MB'`);
+      for (const ix of indexes.get(p) ?? []) {
+        const t = performance.now();
+        await client.query(ix.create);
+        timings.indexBuildSeconds += (performance.now() - t) / 1000;
+      }
+      await client.query('RESET maintenance_work_mem');
+    };
     await Promise.all([
       ...appenders.map(async (a) => {
         await a.copy.end();
         rows[a.p.name] = a.copy.rows;
+        copiesEnd = Math.max(copiesEnd, performance.now());
+        await buildIndexes(a.p, a.conn.client);
       }),
       ...rowProjections.map(async (p, i) => {
         const map = states.get(p)!;
-        const copy = CopyWriter.open(rowConnections[i]!.client, schema, shadowOf(p), p);
+        const conn = rowConnections[i]!;
+        const copy = CopyWriter.open(conn.client, schema, shadowOf(p), p);
         copies.push(copy);
         for (const state of map.values()) await copy.push(toCopyLine(p.columns, p.toColumns(state)));
         await copy.end();
         rows[p.name] = map.size;
+        map.clear();
+        copiesEnd = Math.max(copiesEnd, performance.now());
+        await buildIndexes(p, conn.client);
       }),
     ]);
     states.clear();
-    timings.copySeconds += (performance.now() - mark2) / 1000;
+    timings.copySeconds += (copiesEnd - readEnd) / 1000;
+    timings.indexSeconds = (performance.now() - copiesEnd) / 1000;
     opts.onProgress?.(events, Math.max(total, events));
 
-    // Indexes after the data: one sorted build each instead of maintaining them row by row, biggest first,
-    // spread over a few connections. (No ANALYZE here: CREATE INDEX sets the row counts the planner needs first,
-    // and autovacuum analyzes the new tables soon after.)
-    mark2 = performance.now();
-    const indexes = new Map<ProjectionDefinition, IndexDef[]>();
-    const work: string[] = [];
-    for (const p of [...appendProjections, ...rowProjections]) {
-      const defs = await shadowIndexes(main.client, schema, p.table, shadowOf(p));
-      indexes.set(p, defs);
-      work.push(...defs.map((d) => d.create));
-    }
-    const builders: { client: PoolClient }[] = [];
-    for (let i = 0; i < Math.max(1, opts.indexConcurrency ?? 3); i++) builders.push(await connection(i));
-    await Promise.all(
-      builders.map(async ({ client }) => {
-        await client.query(`SET maintenance_work_mem = '256MB'`);
-        for (let sql = work.shift(); sql !== undefined; sql = work.shift()) await client.query(sql);
-        await client.query('RESET maintenance_work_mem');
-      }),
-    );
-    timings.indexSeconds = (performance.now() - mark2) / 1000;
-
-    mark2 = performance.now();
+    let mark2 = performance.now();
     let caughtUp = 0;
     await main.client.query('BEGIN');
     try {
