@@ -2,6 +2,24 @@
 const nx = require('@nx/eslint-plugin');
 const tseslint = require('typescript-eslint');
 
+const DEP_CONSTRAINTS = [
+  { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [], bannedExternalImports: ['@nestjs/*', '@nats-io/*', 'pg', 'typeorm', 'pg-copy-streams'] },
+  { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain'], bannedExternalImports: ['@nestjs/*', '@nats-io/*', 'pg', 'typeorm', 'pg-copy-streams', 'node:*', 'fs', 'crypto', 'http'] },
+  { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:read-models'], bannedExternalImports: ['@nestjs/*'] },
+  { sourceTag: 'type:read-models', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:read-models'], bannedExternalImports: ['@nestjs/*'] },
+  { sourceTag: 'type:nest', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:nest'] },
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:platform', 'type:read-models', 'type:nest', 'type:testing'] },
+  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:platform', 'type:read-models', 'type:testing'] },
+  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:read-models'] },
+];
+
+// Specs may also use the test helpers (fresh namespaces, spawned stacks); production code may not.
+const SPEC_DEP_CONSTRAINTS = DEP_CONSTRAINTS.map((c) =>
+  c.onlyDependOnLibsWithTags.includes('type:testing') || c.sourceTag === 'type:testing'
+    ? c
+    : { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:testing'] },
+);
+
 module.exports = [
   { ignores: ['dist/**', 'node_modules/**', '**/*.js', '**/*.cjs', 'apps/gateway/src/**/public/**'] },
   ...tseslint.configs.recommended,
@@ -10,22 +28,7 @@ module.exports = [
     plugins: { '@nx': nx },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          allow: [],
-          depConstraints: [
-            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [], bannedExternalImports: ['@nestjs/*', '@nats-io/*', 'pg', 'typeorm', 'pg-copy-streams'] },
-            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain'], bannedExternalImports: ['@nestjs/*', '@nats-io/*', 'pg', 'typeorm', 'pg-copy-streams', 'node:*', 'fs', 'crypto', 'http'] },
-            { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:read-models'], bannedExternalImports: ['@nestjs/*'] },
-            { sourceTag: 'type:read-models', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:read-models'], bannedExternalImports: ['@nestjs/*'] },
-            { sourceTag: 'type:nest', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:nest'] },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:platform', 'type:read-models', 'type:nest', 'type:testing'] },
-            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:platform', 'type:read-models', 'type:testing'] },
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:read-models'] },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': ['error', { allow: [], depConstraints: DEP_CONSTRAINTS }],
     },
   },
   {
@@ -42,6 +45,10 @@ module.exports = [
   },
   {
     files: ['**/*.spec.ts'],
-    rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-explicit-any': 'off' },
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@nx/enforce-module-boundaries': ['error', { allow: [], depConstraints: SPEC_DEP_CONSTRAINTS }],
+    },
   },
 ];

@@ -163,7 +163,8 @@ export async function waitForHeartbeats(env: TestEnv, services: ServiceName[], t
   }
 }
 
-/** fetch with a bearer key and JSON body; returns status, headers and parsed body. */
+/** fetch with a bearer key and JSON body; returns status, headers and parsed body (loosely typed for specs). */
+/* eslint-disable @typescript-eslint/no-explicit-any */
 export async function api(
   stack: Pick<Stack, 'baseUrl'>,
   method: string,
@@ -187,3 +188,4 @@ export async function api(
   }
   return { status: res.status, headers: res.headers, body };
 }
+/* eslint-enable @typescript-eslint/no-explicit-any */
