@@ -2,6 +2,7 @@ export * from './namespace';
 export * from './envelope';
 export * from './agent-events';
 export * from './checkpoint-events';
+export * from './detection-events';
 export * from './agent-commands';
 export * from './errors';
 export * from './views';
