@@ -1,5 +1,5 @@
 import { decodeStoredEvent, isPoisonEvent } from './decode-event';
-import { toCopyField, toCopyLine, toParam } from './sql-values';
+import { toCopyField, toCopyLine } from './sql-values';
 
 const envelope = {
   schemaVersion: 1,
@@ -60,8 +60,8 @@ describe('decodeStoredEvent', () => {
 
 describe('COPY text and parameters', () => {
   it('render values alike: jsonb is always JSON, NULL is \\N, specials are escaped', () => {
-    expect(toParam('jsonb', null)).toBe('null');
-    expect(toParam('jsonb', { a: 'x\ny' })).toBe('{"a":"x\\ny"}');
+    expect(toCopyField('jsonb', null)).toBe('null');
+    expect(toCopyField('jsonb', undefined)).toBe('null');
     expect(toCopyField('jsonb', { a: 'x\ny\\z' })).toBe('{"a":"x\\\\ny\\\\\\\\z"}');
     expect(toCopyField('text', null)).toBe('\\N');
     expect(toCopyField('text', 'tab\there\nnew\\line\r')).toBe('tab\\there\\nnew\\\\line\\r');

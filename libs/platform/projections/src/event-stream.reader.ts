@@ -15,13 +15,13 @@ export interface ReadEventStreamOptions {
   onPoison?: (e: PoisonEventError) => void;
 }
 
-/** The stream's last sequence, 0 when it is empty or missing. */
-export async function lastStreamSeq(nc: NatsConnection, stream: string): Promise<number> {
+/** The stream's last sequence (0 when empty), or null when there is no such stream. */
+export async function lastStreamSeq(nc: NatsConnection, stream: string): Promise<number | null> {
   const jsm = await jetstreamManager(nc, { checkAPI: false });
   try {
     return (await jsm.streams.info(stream)).state.last_seq;
   } catch (e) {
-    if (/stream not found/i.test(e instanceof Error ? e.message : String(e))) return 0;
+    if (/stream not found/i.test(e instanceof Error ? e.message : String(e))) return null;
     throw e;
   }
 }
@@ -34,7 +34,7 @@ export async function lastStreamSeq(nc: NatsConnection, stream: string): Promise
  */
 export async function* readEventStream(opts: ReadEventStreamOptions): AsyncGenerator<StoredEvent, void, undefined> {
   const from = Math.max(1, opts.fromSeq ?? 1);
-  const last = await lastStreamSeq(opts.nc, opts.stream);
+  const last = (await lastStreamSeq(opts.nc, opts.stream)) ?? 0;
   const to = Math.min(opts.toSeq ?? last, last);
   if (to < from) return;
   const consumer = await jetstream(opts.nc).consumers.getPushConsumer(opts.stream, {

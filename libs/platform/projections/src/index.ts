@@ -1,5 +1,5 @@
 export { decodeStoredEvent, PoisonEventError, isPoisonEvent } from './decode-event';
-export { quoteIdent, qualifiedTable, toParam, toCopyField, toCopyLine, escapeCopyText } from './sql-values';
+export { quoteIdent, qualifiedTable, toCopyField, toCopyLine, escapeCopyText } from './sql-values';
 export { applyToTable, insertRows, safeEvolve, type EvolveErrorHandler } from './projection-writer';
 export {
   ProjectionRunner,

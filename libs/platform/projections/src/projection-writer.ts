@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { StoredEvent } from '@immune/contracts';
 import type { ColumnValue, ProjectionDefinition } from '@immune/read-models';
-import { qualifiedTable, quoteIdent, toParam, valuesPlaceholders } from './sql-values';
+import { qualifiedTable, quoteIdent } from './sql-values';
 
 /** Called when a projection's evolve throws: the event is skipped for that projection, on both paths alike. */
 export type EvolveErrorHandler = (projection: string, event: StoredEvent, error: unknown) => void;
@@ -19,14 +19,15 @@ export function safeEvolve<S>(p: ProjectionDefinition<S>, state: S | null, event
   }
 }
 
-/** Rows per INSERT statement: well under PostgreSQL's 65535 parameters. */
-function chunkRows(columns: number): number {
-  return Math.max(1, Math.min(1000, Math.floor(30_000 / columns)));
-}
+/** Rows per INSERT statement. */
+const CHUNK_ROWS = 2000;
 
 /**
- * Multi-row INSERT (parameterized, in chunks). `row` projections upsert on their key, `append` ones skip rows
- * that exist (re-applied events, or an event id stored twice: the first one stays).
+ * Multi-row INSERT with the rows as one JSON parameter (`INSERT … SELECT … FROM jsonb_to_recordset($1)`):
+ * PostgreSQL parses one short statement and one JSON document whatever the number of rows — jsonb columns
+ * arrive as JSON values, not as strings escaped inside an array literal and parsed twice. `row` projections
+ * upsert on their key, `append` ones skip rows that exist (re-applied events, or an event id stored twice: the
+ * first one stays). jsonb values are JSON null rather than SQL NULL, as in the rebuild's COPY.
  */
 export async function insertRows(client: PoolClient, schema: string, table: string, p: ProjectionDefinition, rows: ColumnValue[][]): Promise<void> {
   if (rows.length === 0) return;
@@ -40,12 +41,18 @@ export async function insertRows(client: PoolClient, schema: string, table: stri
           .slice(1)
           .map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`)
           .join(', ')}`;
-  const per = chunkRows(cols.length);
-  for (let i = 0; i < rows.length; i += per) {
-    const chunk = rows.slice(i, i + per);
-    const params: (string | number | boolean | null)[] = [];
-    for (const row of chunk) for (let c = 0; c < cols.length; c++) params.push(toParam(cols[c]!.type, row[c]));
-    await client.query(`INSERT INTO ${qualifiedTable(schema, table)} (${names}) VALUES ${valuesPlaceholders(cols, chunk.length)} ${conflict}`, params);
+  // Positional keys keep the JSON small; jsonb_to_recordset matches them by name.
+  const record = cols.map((c, i) => `c${i} ${c.type}`).join(', ');
+  const select = cols.map((c, i) => (c.type === 'jsonb' ? `coalesce(r.c${i}, 'null'::jsonb)` : `r.c${i}`)).join(', ');
+  const sql = `INSERT INTO ${qualifiedTable(schema, table)} (${names}) SELECT ${select} FROM jsonb_to_recordset($1::jsonb) AS r(${record}) ${conflict}`;
+  for (let i = 0; i < rows.length; i += CHUNK_ROWS) {
+    const chunk = rows.slice(i, i + CHUNK_ROWS);
+    const objects = chunk.map((row) => {
+      const o: Record<string, ColumnValue> = {};
+      for (let k = 0; k < cols.length; k++) o[`c${k}`] = row[k] === undefined ? null : row[k]!;
+      return o;
+    });
+    await client.query(sql, [JSON.stringify(objects)]);
   }
 }
 

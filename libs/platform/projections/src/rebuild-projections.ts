@@ -3,6 +3,7 @@ import { connectNats } from '@immune/platform-jetstream';
 import { openDataSource } from '@immune/platform-postgres';
 import type { RuntimeConfig } from '@immune/platform-runtime';
 import { migrate, READ_MODEL_ENTITIES, READ_MODEL_PROJECTIONS } from '@immune/read-models';
+import { ProjectionRunner } from './projection-runner';
 import type { PoisonEventError } from './decode-event';
 import { lastStreamSeq, readEventStream } from './event-stream.reader';
 import { ProjectorPause } from './projector-control';
@@ -39,14 +40,21 @@ export async function rebuildProjections(opts: RebuildProjectionsOptions): Promi
       databaseUrl: config.databaseUrl,
       schema: names.pgSchema,
       entities: READ_MODEL_ENTITIES,
-      poolSize: 4,
+      // A connection per table COPYing at once, two for the big ones (see rebuild).
+      poolSize: 7,
       applicationName: 'immune-rebuild',
     });
     try {
+      // A rebuild replaces the tables with what the log says: refuse a log that cannot be the right one.
+      const toSeq = await lastStreamSeq(nc, names.eventsStream);
+      if (toSeq === null) throw new Error(`there is no event stream ${names.eventsStream} on ${config.natsServers.join(',')}: nothing to rebuild from (wrong NATS_URL or IMMUNE_NAMESPACE?)`);
+      const applied = Math.max(...(await new ProjectionRunner({ dataSource: ds, schema: names.pgSchema }).checkpoints()).values());
+      if (toSeq < applied) {
+        throw new Error(`the event stream ${names.eventsStream} ends at seq ${toSeq} but the read models have applied up to ${applied}: refusing to rebuild from a shorter log (wrong NATS_URL?)`);
+      }
       const pause = new ProjectorPause(nc, names, opts.pauseLeaseMs);
       const paused = await pause.acquire();
       try {
-        const toSeq = await lastStreamSeq(nc, names.eventsStream);
         const stats = await rebuild({
           dataSource: ds,
           schema: names.pgSchema,

@@ -40,6 +40,8 @@ export interface RebuildTimings {
   evolveSeconds: number;
   /** Encoding rows and COPYing them into the shadow tables (waiting on the archive's COPY while reading, then the rest). */
   copySeconds: number;
+  /** Of copySeconds: COPYing after the read (the row tables, the archive's last rows). */
+  copyAfterReadSeconds: number;
   /** Building the indexes on the shadow tables, after the last COPY ended (they partly overlap the COPYs). */
   indexSeconds: number;
   /** Sum of the time of every index build (on several connections at once). */
@@ -67,23 +69,32 @@ export function selectProjections(all: readonly ProjectionDefinition[], names?: 
   return all.filter((p) => names.includes(p.name));
 }
 
-/** A COPY … FROM STDIN in text format with its own connection, fed row by row with backpressure. */
+/**
+ * COPY … FROM STDIN (text format) into one table over one or more connections, fed row by row: rows are gathered
+ * into chunks of about 256 KiB and each chunk goes to the next connection, waiting only when that one is full.
+ * Several connections let PostgreSQL parse a big table's rows (jsonb above all) on several cores.
+ */
+const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+
 class CopyWriter {
   private parts: string[] = [];
   private size = 0;
+  private next = 0;
   private failure: unknown = null;
   private ended = false;
   rows = 0;
 
-  private constructor(private readonly stream: ReturnType<typeof copyFrom>) {
-    stream.on('error', (e: unknown) => {
-      this.failure ??= e;
-    });
+  private constructor(private readonly streams: ReturnType<typeof copyFrom>[]) {
+    for (const stream of streams) {
+      stream.on('error', (e: unknown) => {
+        this.failure ??= e;
+      });
+    }
   }
 
-  static open(client: PoolClient, schema: string, table: string, p: ProjectionDefinition): CopyWriter {
+  static open(clients: PoolClient[], schema: string, table: string, p: ProjectionDefinition): CopyWriter {
     const columns = p.columns.map((c) => quoteIdent(c.name)).join(', ');
-    return new CopyWriter(client.query(copyFrom(`COPY ${qualifiedTable(schema, table)} (${columns}) FROM STDIN`)));
+    return new CopyWriter(clients.map((client) => client.query(copyFrom(`COPY ${qualifiedTable(schema, table)} (${columns}) FROM STDIN`))));
   }
 
   async push(line: string): Promise<void> {
@@ -99,23 +110,31 @@ class CopyWriter {
     const chunk = this.parts.join('');
     this.parts = [];
     this.size = 0;
-    if (!this.stream.write(chunk)) await once(this.stream, 'drain');
+    const stream = this.streams[this.next++ % this.streams.length]!;
+    stream.write(chunk);
+    // Let a few MiB queue per connection before waiting: the reader keeps reading and evolving while PostgreSQL
+    // works through what it has, instead of the two taking turns.
+    if (stream.writableLength > MAX_QUEUED_BYTES) await once(stream, 'drain');
   }
 
   async end(): Promise<void> {
     await this.flush();
     this.ended = true;
-    this.stream.end();
-    await finished(this.stream);
+    await Promise.all(
+      this.streams.map((stream) => {
+        stream.end();
+        return finished(stream);
+      }),
+    );
     if (this.failure) throw this.failure;
   }
 
-  /** Sends CopyFail for a COPY still open (its rows are rolled back) and waits until the connection is free. */
+  /** Sends CopyFail on COPYs still open (their rows are rolled back) and waits until the connections are free. */
   async abort(): Promise<void> {
     if (this.ended) return;
     this.ended = true;
-    this.stream.destroy();
-    await finished(this.stream).catch(() => undefined);
+    for (const stream of this.streams) stream.destroy();
+    await Promise.all(this.streams.map((stream) => finished(stream).catch(() => undefined)));
   }
 }
 
@@ -182,7 +201,7 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
   const rowProjections = selected.filter((p) => p.kind === 'row');
   const appendProjections = selected.filter((p) => p.kind === 'append');
   const shadowOf = (p: ProjectionDefinition) => `${p.table}${SHADOW_SUFFIX}`;
-  const timings: RebuildTimings = { readSeconds: 0, evolveSeconds: 0, copySeconds: 0, indexSeconds: 0, indexBuildSeconds: 0, swapSeconds: 0 };
+  const timings: RebuildTimings = { readSeconds: 0, evolveSeconds: 0, copySeconds: 0, copyAfterReadSeconds: 0, indexSeconds: 0, indexBuildSeconds: 0, swapSeconds: 0 };
   const rows: Record<string, number> = {};
   const total = opts.total ?? opts.lastSeq ?? 0;
 
@@ -218,12 +237,13 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
     };
 
     // The archive streams into COPY on its own connection while the log is read.
-    const appenders: { p: ProjectionDefinition; copy: CopyWriter; conn: { client: PoolClient }; seenIds: Set<string> }[] = [];
+    // Two connections each: the archive is the biggest table, and its jsonb is what PostgreSQL spends most on.
+    const appenders: { p: ProjectionDefinition; copy: CopyWriter; conns: { client: PoolClient }[]; seenIds: Set<string> }[] = [];
     for (const p of appendProjections) {
-      const conn = await connection(1 + appenders.length);
-      const copy = CopyWriter.open(conn.client, schema, shadowOf(p), p);
+      const conns = [await connection(1 + 2 * appenders.length), await connection(2 + 2 * appenders.length)];
+      const copy = CopyWriter.open([...new Set(conns.map((c) => c.client))], schema, shadowOf(p), p);
       copies.push(copy);
-      appenders.push({ p, copy, conn, seenIds: new Set() });
+      appenders.push({ p, copy, conns, seenIds: new Set() });
     }
     const states = new Map<ProjectionDefinition, Map<string, unknown>>(rowProjections.map((p) => [p, new Map()]));
 
@@ -274,8 +294,14 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
     // ANALYZE: CREATE INDEX sets the row counts the planner needs first; autovacuum analyzes soon after.)
     const readEnd = performance.now();
     let copiesEnd = readEnd;
-    const rowConnections: { client: PoolClient }[] = [];
-    for (let i = 0; i < rowProjections.length; i++) rowConnections.push(await connection(i === 0 ? 0 : appenders.length + i));
+    // A big row table gets two connections as well; the first one then builds its indexes.
+    const rowConnections: { client: PoolClient }[][] = [];
+    let nextConnection = 1 + 2 * appenders.length;
+    for (let i = 0; i < rowProjections.length; i++) {
+      const big = (states.get(rowProjections[i]!)?.size ?? 0) > 20_000;
+      const first = i === 0 ? await connection(0) : await connection(nextConnection++);
+      rowConnections.push(big ? [first, await connection(nextConnection++)] : [first]);
+    }
     const buildIndexes = async (p: ProjectionDefinition, client: PoolClient) => {
       await client.query(`SET maintenance_work_mem = '256MB'`);
       for (const ix of indexes.get(p) ?? []) {
@@ -290,27 +316,28 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
         await a.copy.end();
         rows[a.p.name] = a.copy.rows;
         copiesEnd = Math.max(copiesEnd, performance.now());
-        await buildIndexes(a.p, a.conn.client);
+        await buildIndexes(a.p, a.conns[0]!.client);
       }),
       ...rowProjections.map(async (p, i) => {
         const map = states.get(p)!;
-        const conn = rowConnections[i]!;
-        const copy = CopyWriter.open(conn.client, schema, shadowOf(p), p);
+        const conns = rowConnections[i]!;
+        const copy = CopyWriter.open([...new Set(conns.map((c) => c.client))], schema, shadowOf(p), p);
         copies.push(copy);
         for (const state of map.values()) await copy.push(toCopyLine(p.columns, p.toColumns(state)));
         await copy.end();
         rows[p.name] = map.size;
         map.clear();
         copiesEnd = Math.max(copiesEnd, performance.now());
-        await buildIndexes(p, conn.client);
+        await buildIndexes(p, conns[0]!.client);
       }),
     ]);
     states.clear();
-    timings.copySeconds += (copiesEnd - readEnd) / 1000;
+    timings.copyAfterReadSeconds = (copiesEnd - readEnd) / 1000;
+    timings.copySeconds += timings.copyAfterReadSeconds;
     timings.indexSeconds = (performance.now() - copiesEnd) / 1000;
     opts.onProgress?.(events, Math.max(total, events));
 
-    let mark2 = performance.now();
+    const mark2 = performance.now();
     let caughtUp = 0;
     await main.client.query('BEGIN');
     try {

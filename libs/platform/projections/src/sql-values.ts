@@ -10,16 +10,11 @@ export function qualifiedTable(schema: string, table: string): string {
 }
 
 /**
- * A column value as a query parameter. The live runner (parameters) and the rebuild (COPY text) must hand
- * PostgreSQL the same text for every value, so both go through the same rules: jsonb is always JSON (a null
- * is JSON null, never SQL NULL), numbers and booleans as node-postgres prints them, times as ISO strings.
+ * The live runner (rows as one JSON parameter, see insertRows) and the rebuild (COPY text, below) must hand
+ * PostgreSQL the same value for every column, so the tables they produce are equal row for row: jsonb is always
+ * JSON (a null is JSON null, never SQL NULL), numbers as JavaScript prints them, booleans, and times as the
+ * ISO-8601 strings of the envelopes. The int specs compare both paths table by table.
  */
-export function toParam(type: ColumnType, v: ColumnValue | undefined): string | number | boolean | null {
-  if (type === 'jsonb') return JSON.stringify(v ?? null);
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'object') return JSON.stringify(v);
-  return v;
-}
 
 const COPY_SPECIAL = /[\\\n\r\t]/;
 const COPY_SPECIAL_ALL = /[\\\n\r\t]/g;
@@ -69,16 +64,4 @@ export function toCopyLine(columns: readonly ColumnSpec[], values: readonly (Col
   let line = COPY_ENCODERS[columns[0]!.type](values[0]);
   for (let i = 1; i < columns.length; i++) line += `\t${COPY_ENCODERS[columns[i]!.type](values[i])}`;
   return `${line}\n`;
-}
-
-/** `$n::type` placeholders of a multi-row VALUES list, for `rows` rows of `columns`. */
-export function valuesPlaceholders(columns: readonly ColumnSpec[], rows: number): string {
-  const out: string[] = [];
-  let n = 1;
-  for (let r = 0; r < rows; r++) {
-    const row: string[] = [];
-    for (const c of columns) row.push(`$${n++}::${c.type}`);
-    out.push(`(${row.join(',')})`);
-  }
-  return out.join(',');
 }
