@@ -210,7 +210,7 @@ describe('gateway (e2e)', () => {
     expect((await api(stack, 'GET', '/api/v1/agents?limit=0', { key: stack.keys.viewer })).body.code).toBe('VALIDATION.FAILED');
     expect((await api(stack, 'GET', '/api/v1/agents?cursor=garbage', { key: stack.keys.viewer })).body.code).toBe('VALIDATION.FAILED');
     expect((await api(stack, 'GET', '/api/v1/nothing-here', { key: stack.keys.viewer })).body).toMatchObject({ status: 404, code: 'ROUTE.NOT_FOUND' });
-    const huge = await api(stack, 'POST', '/api/v1/agents/e2e-a1/notes', { key: stack.keys.operator, body: { note: 'x'.repeat(2_000_000) } });
+    const huge = await api(stack, 'POST', '/api/v1/agents/e2e-a1/notes', { key: stack.keys.operator, body: { note: 'x'.repeat(9_000_000) } }); // over the 8 MiB body limit
     expect(huge.body).toMatchObject({ status: 413 });
     const ok = await api(stack, 'GET', '/health');
     expect(ok.status).toBe(200);

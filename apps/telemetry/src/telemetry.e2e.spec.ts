@@ -28,8 +28,12 @@ describe('telemetry: validation, rejection and registration on the real vitals s
     for (let i = 0; i < 5; i++) nc.publish(names.vitals('fresh-1'), vital('fresh-1'));
     await jetstream(nc).publish(names.vitals('fresh-2'), vital('fresh-2', { mcpServers: ['git'] }));
     const store = new EventStore(nc, names);
-    const agent1 = await eventually(async () => (await store.readAggregate('agent', 'fresh-1')).events, 10_000);
-    const agent2 = await eventually(async () => (await store.readAggregate('agent', 'fresh-2')).events, 10_000);
+    const registered = async (id: string) => {
+      const { events } = await store.readAggregate('agent', id);
+      return events.length > 0 && events;
+    };
+    const agent1 = await eventually(() => registered('fresh-1'), 10_000);
+    const agent2 = await eventually(() => registered('fresh-2'), 10_000);
     await new Promise((r) => setTimeout(r, 300));
     expect((await store.readAggregate('agent', 'fresh-1')).events.map((e) => e.envelope.type)).toEqual(['AgentRegistered']);
     expect(agent1[0]!.envelope).toMatchObject({ actor: 'telemetry', data: { model: 'm1', agentType: 'coder', mcpServers: [] } });
