@@ -10,7 +10,7 @@ import { connectNats, provisionAll } from '@immune/platform-jetstream';
 import { migrate } from '@immune/read-models';
 
 const ROOT = resolve(__dirname, '..', '..');
-const SERVICES = (process.env['IMMUNE_SERVICES'] || 'quarantine,projector,telemetry,gateway').split(',').map((s) => s.trim()).filter(Boolean);
+const SERVICES = (process.env['IMMUNE_SERVICES'] || 'quarantine,projector,telemetry,sentinel,gateway').split(',').map((s) => s.trim()).filter(Boolean);
 const COLORS = ['\x1b[36m', '\x1b[35m', '\x1b[33m', '\x1b[32m', '\x1b[34m', '\x1b[31m', '\x1b[90m'];
 const RESET = '\x1b[0m';
 const STARTUP_GRACE_MS = 15_000;

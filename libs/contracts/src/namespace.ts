@@ -36,6 +36,14 @@ export interface Names {
   readonly heartbeats: string;
   /** Request/reply control of the live projector (pause/resume around a rebuild). */
   readonly projectorControl: string;
+  /** KV bucket of the sentinel's partition leases: key `p{n}`, value `{ "owner", "expiresAt" }`. */
+  readonly sentinelLeases: string;
+  /** KV bucket of persisted baselines: key = agentId, plus `partition.p{n}` progress entries. */
+  readonly baselines: string;
+  /** KV bucket of runtime configuration (key `detection`: per-fleet and per-agentType thresholds). */
+  readonly configBucket: string;
+  /** Core-NATS exchange of the sentinels' anomalies and baseline counts (fleet correlation). */
+  readonly sentinelAnomalies: string;
   readonly pgSchema: string;
 }
 
@@ -59,6 +67,10 @@ export function names(ns: string): Names {
     projectionProgress: `${ns}.projections.progress`,
     heartbeats: `${ns}.services.heartbeat`,
     projectorControl: `${ns}.projections.control`,
+    sentinelLeases: `${ns}_sentinel_leases`,
+    baselines: `${ns}_baselines`,
+    configBucket: `${ns}_config`,
+    sentinelAnomalies: `${ns}.sentinel.anomalies`,
     pgSchema: ns,
   };
 }

@@ -16,7 +16,7 @@ function workspaceRoot(from: string): string {
 
 const ROOT = workspaceRoot(__dirname);
 
-export type ServiceName = 'gateway' | 'quarantine' | 'projector' | 'telemetry';
+export type ServiceName = 'gateway' | 'quarantine' | 'projector' | 'telemetry' | 'sentinel';
 
 export interface RunningService {
   name: ServiceName;
@@ -78,6 +78,7 @@ export async function startStack(names: ServiceName[], extraEnv: NodeJS.ProcessE
     QUARANTINE_METRICS_PORT: '0',
     PROJECTOR_METRICS_PORT: '0',
     TELEMETRY_METRICS_PORT: '0',
+    SENTINEL_METRICS_PORT: '0',
     ...extraEnv,
   };
   const services = new Map<ServiceName, RunningService>();

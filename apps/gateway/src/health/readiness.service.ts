@@ -65,9 +65,9 @@ export class Readiness {
   }
 }
 
-/** IMMUNE_READY_SERVICES, default `quarantine,projector,telemetry`. */
+/** IMMUNE_READY_SERVICES, default `quarantine,projector,telemetry,sentinel`. */
 export function readyServices(env: NodeJS.ProcessEnv): string[] {
-  const raw = env['IMMUNE_READY_SERVICES'] ?? 'quarantine,projector,telemetry';
+  const raw = env['IMMUNE_READY_SERVICES'] ?? 'quarantine,projector,telemetry,sentinel';
   return raw
     .split(',')
     .map((s) => s.trim())
