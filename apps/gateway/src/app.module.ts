@@ -5,10 +5,19 @@ import { AddNoteHttpController } from './agents/add-note/add-note.http.controlle
 import { AgentQueries } from './agents/agent.queries';
 import { EscalateAgentHttpController } from './agents/escalate-agent/escalate-agent.http.controller';
 import { GetAgentHttpController } from './agents/get-agent/get-agent.http.controller';
+import { HealAgentHttpController } from './agents/heal-agent/heal-agent.http.controller';
+import { HealAllHandler } from './agents/heal-all/heal-all.handler';
+import { HealAllHttpController } from './agents/heal-all/heal-all.http.controller';
 import { ListAgentsHttpController } from './agents/list-agents/list-agents.http.controller';
 import { QuarantineAgentHttpController } from './agents/quarantine-agent/quarantine-agent.http.controller';
 import { ReleaseAgentHttpController } from './agents/release-agent/release-agent.http.controller';
 import { TerminateAgentHttpController } from './agents/terminate-agent/terminate-agent.http.controller';
+import { ApproveAllHttpController } from './approvals/approve-all/approve-all.http.controller';
+import { ApproveHealingHttpController } from './approvals/approve-healing/approve-healing.http.controller';
+import { DecideAllApprovalsHandler } from './approvals/decide-all.handler';
+import { ListApprovalsHttpController } from './approvals/list-approvals/list-approvals.http.controller';
+import { RejectAllHttpController } from './approvals/reject-all/reject-all.http.controller';
+import { RejectHealingHttpController } from './approvals/reject-healing/reject-healing.http.controller';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { AgentCommandHandler } from './commands/agent-command.handler';
 import { ProblemExceptionFilter } from './common/problem.filter';
@@ -67,12 +76,20 @@ export class AppModule {
         CreateKeyHttpController,
         DeleteKeyHttpController,
         ListAgentsHttpController,
+        // Fixed paths before the `:agentId` ones (they never overlap today: kept first so they cannot be shadowed).
+        HealAllHttpController,
         GetAgentHttpController,
         QuarantineAgentHttpController,
         ReleaseAgentHttpController,
         EscalateAgentHttpController,
         TerminateAgentHttpController,
         AddNoteHttpController,
+        HealAgentHttpController,
+        ListApprovalsHttpController,
+        ApproveAllHttpController,
+        RejectAllHttpController,
+        ApproveHealingHttpController,
+        RejectHealingHttpController,
         ListQuarantinesHttpController,
         TerminateAllHttpController,
         GetReportHttpController,
@@ -89,6 +106,8 @@ export class AppModule {
         { provide: AgentCommandHandler, useValue: ctx.agentCommands },
         { provide: AgentQueries, useValue: ctx.agents },
         { provide: TerminateAllHandler, useValue: ctx.terminateAll },
+        { provide: HealAllHandler, useValue: ctx.healAll },
+        { provide: DecideAllApprovalsHandler, useValue: ctx.decideAllApprovals },
         { provide: ReportQueries, useValue: ctx.report },
         { provide: EventQueries, useValue: ctx.events },
         { provide: EventLogVerifier, useValue: ctx.verifier },

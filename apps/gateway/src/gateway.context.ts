@@ -7,6 +7,8 @@ import { openDataSource } from '@immune/platform-postgres';
 import { metricsPort, startMetricsServer, type RuntimeConfig } from '@immune/platform-runtime';
 import { migrate, READ_MODEL_ENTITIES } from '@immune/read-models';
 import { AgentQueries } from './agents/agent.queries';
+import { HealAllHandler } from './agents/heal-all/heal-all.handler';
+import { DecideAllApprovalsHandler } from './approvals/decide-all.handler';
 import { AgentCommandHandler } from './commands/agent-command.handler';
 import { CommandClient } from './commands/command.client';
 import { ProjectionProgress } from './commands/projection-progress';
@@ -44,6 +46,8 @@ export interface GatewayContext {
   agents: AgentQueries;
   quarantines: QuarantineQueries;
   terminateAll: TerminateAllHandler;
+  healAll: HealAllHandler;
+  decideAllApprovals: DecideAllApprovalsHandler;
   report: ReportQueries;
   events: EventQueries;
   verifier: EventLogVerifier;
@@ -131,6 +135,8 @@ export async function openGatewayContext(opts: OpenOptions): Promise<GatewayCont
       agents,
       quarantines: new QuarantineQueries(sql, names.pgSchema),
       terminateAll: new TerminateAllHandler(agents, agentCommands),
+      healAll: new HealAllHandler(agents, agentCommands),
+      decideAllApprovals: new DecideAllApprovalsHandler(agents, agentCommands),
       report: new ReportQueries(sql, names.pgSchema, agents, restingPosture),
       events: new EventQueries(sql, names.pgSchema),
       verifier: new EventLogVerifier(() => verifyStream(nc, names)),

@@ -1,4 +1,5 @@
 import type { Diagnosis, HealMode, QuarantineLevel, ReasonCode, Severity } from './agent-events';
+import type { ApproveHealing, RejectHealing, ReportInfection, RequestHealing } from './detection-events';
 import type { ErrorBody } from './errors';
 
 /** Metadata every command carries; the decider is pure, so time and new ids arrive with the command. */
@@ -61,7 +62,11 @@ export type AgentCommandBody =
   | ReleaseAgent
   | EscalateAgent
   | TerminateAgent
-  | AddQuarantineNote;
+  | AddQuarantineNote
+  | ReportInfection
+  | ApproveHealing
+  | RejectHealing
+  | RequestHealing;
 
 export type AgentCommand = AgentCommandBody & CommandMeta;
 

@@ -1,3 +1,4 @@
+import type { DetectionEvent } from './detection-events';
 import type { NewEvent } from './envelope';
 
 export const AGENT_STATUSES = ['active', 'restricted', 'suspended', 'terminated'] as const;
@@ -93,13 +94,18 @@ export interface AgentTerminatedData {
   restrictions: Restrictions;
 }
 
+/**
+ * Every event of the agent aggregate (subject `{ns}.events.agent.{agentId}`), the union the agent decider
+ * evolves: registration and quarantine here, detection, approval and heal-now in detection-events.ts.
+ */
 export type AgentEvent =
   | NewEvent<'AgentRegistered', AgentRegisteredData>
   | NewEvent<'AgentQuarantined', AgentQuarantinedData>
   | NewEvent<'QuarantineNoteAdded', QuarantineNoteAddedData>
   | NewEvent<'QuarantineEscalated', QuarantineEscalatedData>
   | NewEvent<'AgentReleased', AgentReleasedData>
-  | NewEvent<'AgentTerminated', AgentTerminatedData>;
+  | NewEvent<'AgentTerminated', AgentTerminatedData>
+  | DetectionEvent;
 
 export type AgentEventType = AgentEvent['type'];
 
@@ -110,6 +116,11 @@ export const AGENT_EVENT_TYPES: readonly AgentEventType[] = [
   'QuarantineEscalated',
   'AgentReleased',
   'AgentTerminated',
+  'AnomalyDetected',
+  'ApprovalRequested',
+  'HealingApproved',
+  'HealingRejected',
+  'HealingRequested',
 ];
 
 export const NO_RESTRICTIONS: Restrictions = Object.freeze({

@@ -2,6 +2,7 @@ import type {
   AgentStatus,
   ApprovalState,
   Diagnosis,
+  HealMode,
   HealingState,
   QuarantineLevel,
   ReasonCode,
@@ -31,6 +32,10 @@ export interface QuarantineView {
   diagnoses: Diagnosis[];
   deviation: number | null;
   notes: NoteView[];
+  /** `manual` quarantines are healed only on heal-now (added to the contract's shape; additive). */
+  healMode: HealMode;
+  /** When an operator last asked to heal now (`HealingRequested`), or null. */
+  healRequestedAt: string | null;
 }
 
 export interface AgentView {

@@ -13,7 +13,7 @@ const EXPECTED: Record<string, Record<string, string>> = {
   },
   events: {
     seq: 'bigint', id: 'text', subject: 'text', type: 'text', aggregate: 'text', aggregate_id: 'text', agent_id: 'text',
-    occurred_at: 'timestamp with time zone', actor: 'text', correlation_id: 'text', causation_id: 'text', data: 'jsonb', prev_hash: 'text', hash: 'text',
+    occurred_at: 'timestamp with time zone', actor: 'text', correlation_id: 'text', causation_id: 'text', data: 'json', prev_hash: 'text', hash: 'text',
   },
   report: {
     id: 'integer', total_quarantined: 'integer', released: 'integer', terminated: 'integer', by_severity: 'jsonb', by_source: 'jsonb',

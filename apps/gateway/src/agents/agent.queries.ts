@@ -1,4 +1,4 @@
-import type { AgentStatus, AgentView, ListPage, ReasonCode, Severity } from '@immune/contracts';
+import type { AgentStatus, AgentView, ApprovalState, ListPage, ReasonCode, Severity } from '@immune/contracts';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { tableIn, toNumber, type SqlRunner } from '../common/sql';
 import { Where } from '../common/where';
@@ -8,7 +8,15 @@ export interface AgentFilter {
   severity?: Severity;
   source?: string;
   reasonCode?: ReasonCode;
+  /** The approval state of the active quarantine (only quarantined, not terminated agents match). */
+  approval?: ApprovalState;
 }
+
+// Approval and heal mode live in the jsonb document only (no columns: the table's shape belongs to the migrations).
+const APPROVAL = `(doc->'quarantine'->>'approval')`;
+const HEAL_MODE = `(doc->'quarantine'->>'healMode')`;
+const HEAL_REQUESTED_AT = `(doc->'quarantine'->>'healRequestedAt')`;
+const UNDER_QUARANTINE = `quarantined = true AND status <> 'terminated'`;
 
 type AgentCursor = { a: string };
 const isAgentCursor = (v: unknown): v is AgentCursor =>
@@ -36,6 +44,7 @@ export class AgentQueries {
       .add('severity', filter.severity)
       .add('source', filter.source)
       .add('reason_code', filter.reasonCode);
+    if (filter.approval !== undefined) where.raw(`${UNDER_QUARANTINE} AND ${APPROVAL} = ?`, filter.approval);
     const counted = where.clone();
     if (cursor !== undefined) where.add('agent_id', decodeCursor(cursor, isAgentCursor).a, '>');
     const limitParam = where.next(limit + 1);
@@ -59,6 +68,29 @@ export class AgentQueries {
   async quarantinedIds(): Promise<string[]> {
     const rows = await this.sql.query<{ agent_id: string }>(
       `SELECT agent_id FROM ${this.table} WHERE quarantined = true AND status <> 'terminated' ORDER BY agent_id`,
+    );
+    return rows.map((r) => r.agent_id);
+  }
+
+  /** Ids of every quarantined agent whose quarantine has this approval state, in `agent_id` order. */
+  async idsByApproval(approval: ApprovalState): Promise<string[]> {
+    const rows = await this.sql.query<{ agent_id: string }>(
+      `SELECT agent_id FROM ${this.table} WHERE ${UNDER_QUARANTINE} AND ${APPROVAL} = $1 ORDER BY agent_id`,
+      [approval],
+    );
+    return rows.map((r) => r.agent_id);
+  }
+
+  /**
+   * Ids of the quarantined agents heal-all acts on, in `agent_id` order: those waiting for an operator to say
+   * heal-now — manual quarantines not yet asked to heal, and rejected ones. Pending approvals are left to
+   * approve-all; automatic and approved quarantines heal already.
+   */
+  async healableIds(): Promise<string[]> {
+    const rows = await this.sql.query<{ agent_id: string }>(
+      `SELECT agent_id FROM ${this.table}
+       WHERE ${UNDER_QUARANTINE} AND (${APPROVAL} = 'rejected' OR (${HEAL_MODE} = 'manual' AND ${HEAL_REQUESTED_AT} IS NULL))
+       ORDER BY agent_id`,
     );
     return rows.map((r) => r.agent_id);
   }

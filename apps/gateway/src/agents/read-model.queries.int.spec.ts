@@ -40,6 +40,8 @@ describe('read-model queries', () => {
             diagnoses: [],
             deviation: null,
             notes: [],
+            healMode: 'manual',
+            healRequestedAt: null,
           }
         : null,
       baseline: null,

@@ -89,6 +89,21 @@ describe('CommandClient and AgentCommandHandler (real NATS, a tiny responder)', 
     }
   });
 
+  it.each([
+    ['APPROVAL.NOT_PENDING', 'APPROVAL.NOT_PENDING', 409],
+    ['a code no contract names', 'SOMETHING.ELSE', 500],
+    ['a prototype member name', 'constructor', 500],
+  ])('maps every contract code, and only those: %s', async (_label, code, status) => {
+    const r = responder(() => ({ ok: false, error: { code: code as 'INTERNAL', title: 't', detail: 'd' } }));
+    await nc.flush();
+    try {
+      const err = await new CommandClient(nc, names, 1_000).send(request()).catch((e: unknown) => e);
+      expect(isImmuneError(err) && [err.code, err.status]).toEqual([status === 500 ? 'INTERNAL' : code, status]);
+    } finally {
+      r.stop();
+    }
+  });
+
   it('sends the request as given and answers an accepted reply', async () => {
     const r = responder((req) => ({ ok: true, agentId: req.agentId, version: 9, sequences: [8, 9], eventTypes: ['X', 'Y'], duplicate: false }));
     await nc.flush();

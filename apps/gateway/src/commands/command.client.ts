@@ -1,5 +1,6 @@
 import { errors as natsErrors, type NatsConnection } from '@nats-io/transport-node';
 import {
+  ERROR_STATUS,
   ImmuneError,
   isImmuneError,
   type AgentCommandReply,
@@ -31,7 +32,7 @@ export class CommandClient {
       const reply = await this.request(request);
       if (!reply.ok) {
         const raw = reply.error.code as string;
-        const code: ErrorCode = codesOk[raw] ? (raw as ErrorCode) : 'INTERNAL';
+        const code: ErrorCode = codesOk.has(raw) ? (raw as ErrorCode) : 'INTERNAL';
         throw new ImmuneError(code, reply.error.title || 'Command refused', reply.error.detail || 'The command was refused.', reply.error.extra ?? {});
       }
       this.observe(type, reply.duplicate ? 'duplicate' : 'ok');
@@ -57,30 +58,8 @@ export class CommandClient {
   }
 }
 
-// Codes a reply may carry (every contract code; the gateway-only transport codes never come from a service).
-const codesOk: Record<string, true> = Object.fromEntries(
-  [
-    'AGENT.NOT_FOUND',
-    'AGENT.TERMINATED',
-    'AGENT.VERSION_MISMATCH',
-    'QUARANTINE.ALREADY_ACTIVE',
-    'QUARANTINE.NOT_ACTIVE',
-    'QUARANTINE.TERMINATE_REQUIRES_ADMIN',
-    'CONCURRENCY.CONFLICT',
-    'VALIDATION.FAILED',
-    'REQUEST.MALFORMED',
-    'REQUEST.IDEMPOTENCY_KEY_REUSED',
-    'REQUEST.PRECONDITION_INVALID',
-    'AUTH.UNAUTHORIZED',
-    'AUTH.FORBIDDEN',
-    'KEY.NOT_FOUND',
-    'KEY.ALREADY_EXISTS',
-    'ROUTE.NOT_FOUND',
-    'SERVICE.UNAVAILABLE',
-    'SERVICE.TIMEOUT',
-    'INTERNAL',
-  ].map((c) => [c, true as const]),
-);
+// Codes a reply may carry: every contract code (a code the gateway does not know answers INTERNAL).
+const codesOk: ReadonlySet<string> = new Set(Object.keys(ERROR_STATUS));
 
 function isReply(v: unknown): v is AgentCommandReply {
   if (typeof v !== 'object' || v === null) return false;

@@ -33,6 +33,7 @@ const TITLES: Record<ProblemCode, string> = {
   'QUARANTINE.ALREADY_ACTIVE': 'Quarantine already active',
   'QUARANTINE.NOT_ACTIVE': 'No active quarantine',
   'QUARANTINE.TERMINATE_REQUIRES_ADMIN': 'Termination requires an admin',
+  'APPROVAL.NOT_PENDING': 'No approval pending',
   'CONCURRENCY.CONFLICT': 'Concurrent request',
   'VALIDATION.FAILED': 'Validation failed',
   'REQUEST.MALFORMED': 'Malformed request',

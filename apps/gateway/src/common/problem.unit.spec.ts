@@ -23,6 +23,10 @@ describe('problem details', () => {
     expect(v.problem).toMatchObject({ status: 400, code: 'VALIDATION.FAILED', errors: [{ field: 'reason', messages: ['reason must be a string'] }] });
   });
 
+  it('answers APPROVAL.NOT_PENDING as 409 with its title', () => {
+    expect(buildProblem('APPROVAL.NOT_PENDING', 'nothing to approve')).toMatchObject({ status: 409, title: 'No approval pending', code: 'APPROVAL.NOT_PENDING' });
+  });
+
   it('asks for a bearer key on 401', () => {
     const { headers, problem } = problemFromError(new ImmuneError('AUTH.UNAUTHORIZED', 'Unauthorized', 'no key'));
     expect(problem.status).toBe(401);

@@ -67,6 +67,8 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
     diagnoses: { type: 'array', items: ref('Diagnosis') },
     deviation: nullable({ type: 'number', description: 'Deviation in σ that triggered an automatic quarantine.' }),
     notes: { type: 'array', items: ref('Note') },
+    healMode: enumOf(['automatic', 'manual'], 'A manual quarantine is healed only on heal-now.'),
+    healRequestedAt: nullable(time('When an operator last said heal-now for this quarantine.')),
   }),
   AgentView: obj({
     agentId: str(undefined, { pattern: '^[A-Za-z0-9_-]{1,128}$' }),
@@ -161,6 +163,21 @@ export const OPENAPI_SCHEMAS: Record<string, Schema> = {
   AddNoteRequest: obj({ note: str(undefined, { minLength: 1, maxLength: 4000 }) }, ['note'], { additionalProperties: false }),
   TerminateAllRequest: obj({ resolution: str('Default: "terminate-all".', { minLength: 1, maxLength: 2000 }) }, [], {
     additionalProperties: false,
+  }),
+  HealingDecisionRequest: obj({ reason: str('Recorded with the decision.', { minLength: 1, maxLength: 2000 }) }, [], {
+    additionalProperties: false,
+  }),
+  ApproveAllResult: obj({
+    approved: { type: 'integer' },
+    failed: { type: 'array', items: obj({ agentId: str(), code: str() }) },
+  }),
+  RejectAllResult: obj({
+    rejected: { type: 'integer' },
+    failed: { type: 'array', items: obj({ agentId: str(), code: str() }) },
+  }),
+  HealAllResult: obj({
+    requested: { type: 'integer' },
+    failed: { type: 'array', items: obj({ agentId: str(), code: str() }) },
   }),
   TerminateAllResult: obj({
     terminated: { type: 'integer' },

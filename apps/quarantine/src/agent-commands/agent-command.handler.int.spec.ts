@@ -1,5 +1,5 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { names as namesOf, type AgentCommandReply, type AgentCommandRequest, type Names } from '@immune/contracts';
+import { names as namesOf, type AgentCommandReply, type AgentCommandRequest, type Names, type ReportInfection } from '@immune/contracts';
 import { EventStore, provisionAll } from '@immune/platform-jetstream';
 import { destroyNamespace, freshNamespace, testNats } from '@immune/testing';
 import { AgentCommandHandler } from './agent-command.handler';
@@ -115,5 +115,88 @@ describe('AgentCommandHandler against the real event log', () => {
       'AgentTerminated',
     ]);
     expect(codeOf(await h.handle(req('esc', { type: 'ReleaseAgent', resolution: 'no' })))).toBe('AGENT.TERMINATED');
+  });
+
+  describe('infection and approval', () => {
+    const infection = (detectionId: string, over: Partial<ReportInfection> = {}): ReportInfection => ({
+      type: 'ReportInfection',
+      detectionId,
+      quarantineId: `q-${detectionId}`,
+      anomalies: [{ type: 'latency_spike', metric: 'latencyMs', sigma: 7.2 }],
+      deviation: 7.2,
+      severity: 'high',
+      diagnoses: [{ hypothesis: 'tool_instability', confidence: 0.6 }],
+      requiresApproval: true,
+      enforce: true,
+      fleetWide: false,
+      forensic: { recentVitals: [{ latencyMs: 9000 }] },
+      ...over,
+    });
+    /** As the sentinel sends it: a deterministic command id per detection. */
+    const fromSentinel = (agentId: string, command: ReportInfection): AgentCommandRequest => ({
+      commandId: `infection:${agentId}:${command.detectionId}`,
+      agentId,
+      actor: 'sentinel',
+      command,
+    });
+    const typesOf = async (agentId: string) =>
+      (await new EventStore(nc, names).readAggregate('agent', agentId)).events.map((e) => e.envelope.type);
+
+    it('quarantines once; a retry appends nothing; a second infection while quarantined only records the anomaly', async () => {
+      const h = handler();
+      ok(await h.handle(req('inf', { type: 'RegisterAgent' })));
+      const first = ok(await h.handle(fromSentinel('inf', infection('d1'))));
+      expect(first.eventTypes).toEqual(['AnomalyDetected', 'AgentQuarantined', 'ApprovalRequested']);
+      expect(first.sequences).toHaveLength(3);
+
+      const retried = ok(await h.handle(fromSentinel('inf', infection('d1'))));
+      expect(retried).toMatchObject({ duplicate: true, version: first.version, sequences: first.sequences });
+      // also from a fresh instance, which knows the command from the log
+      expect(ok(await handler().handle(fromSentinel('inf', infection('d1')))).duplicate).toBe(true);
+
+      const second = ok(await h.handle(fromSentinel('inf', infection('d2'))));
+      expect(second.eventTypes).toEqual(['AnomalyDetected']);
+      expect(await typesOf('inf')).toEqual(['AgentRegistered', 'AnomalyDetected', 'AgentQuarantined', 'ApprovalRequested', 'AnomalyDetected']);
+
+      const { events } = await new EventStore(nc, names).readAggregate('agent', 'inf');
+      expect(events[2]!.envelope).toMatchObject({
+        actor: 'sentinel',
+        causationId: 'infection:inf:d1',
+        data: { quarantineId: 'q-d1', level: 'suspended', reasonCode: 'anomaly', reason: 'latency_spike at 7.2σ', source: 'sentinel', healMode: 'automatic' },
+      });
+      expect(events[4]!.envelope.data).toMatchObject({ detectionId: 'd2', enforced: false, quarantineId: null });
+    });
+
+    it('approves a pending approval once; a second approve is APPROVAL.NOT_PENDING', async () => {
+      const h = handler();
+      ok(await h.handle(req('appr', { type: 'RegisterAgent' })));
+      expect(codeOf(await h.handle(req('appr', { type: 'ApproveHealing' })))).toBe('QUARANTINE.NOT_ACTIVE');
+      ok(await h.handle(fromSentinel('appr', infection('d1'))));
+      expect(ok(await h.handle(req('appr', { type: 'ApproveHealing', reason: 'go' }))).eventTypes).toEqual(['HealingApproved']);
+      expect(codeOf(await h.handle(req('appr', { type: 'ApproveHealing' })))).toBe('APPROVAL.NOT_PENDING');
+      expect(codeOf(await h.handle(req('appr', { type: 'RejectHealing' })))).toBe('APPROVAL.NOT_PENDING');
+    });
+
+    it('rejects, keeps the agent quarantined, and heal-now settles it', async () => {
+      const h = handler();
+      ok(await h.handle(req('rej', { type: 'RegisterAgent' })));
+      ok(await h.handle(fromSentinel('rej', infection('d1'))));
+      expect(ok(await h.handle(req('rej', { type: 'RejectHealing', reason: 'too risky' }))).eventTypes).toEqual(['HealingRejected']);
+      expect(codeOf(await h.handle(req('rej', { type: 'ApproveHealing' })))).toBe('APPROVAL.NOT_PENDING');
+      expect(ok(await h.handle(req('rej', { type: 'RequestHealing' }))).eventTypes).toEqual(['HealingRequested']);
+      // a fresh instance replays the log to the same state: approval settled, still quarantined
+      expect(codeOf(await handler().handle(req('rej', { type: 'RejectHealing' })))).toBe('APPROVAL.NOT_PENDING');
+      expect(codeOf(await handler().handle(req('rej', quarantine())))).toBe('QUARANTINE.ALREADY_ACTIVE');
+    });
+
+    it('records an observed anomaly without enforcing, and drops infections of a terminated agent', async () => {
+      const h = handler();
+      ok(await h.handle(req('obs', { type: 'RegisterAgent' })));
+      expect(ok(await h.handle(fromSentinel('obs', infection('d1', { enforce: false })))).eventTypes).toEqual(['AnomalyDetected']);
+      ok(await h.handle(req('obs', { type: 'TerminateAgent', resolution: 'gone' })));
+      const dropped = ok(await h.handle(fromSentinel('obs', infection('d2'))));
+      expect(dropped).toMatchObject({ sequences: [], eventTypes: [], duplicate: false });
+      expect(codeOf(await h.handle(fromSentinel('ghost', infection('d1'))))).toBe('AGENT.NOT_FOUND');
+    });
   });
 });

@@ -18,6 +18,10 @@ const COMMAND_TYPES: ReadonlySet<AgentCommandBody['type']> = new Set([
   'EscalateAgent',
   'TerminateAgent',
   'AddQuarantineNote',
+  'ReportInfection',
+  'ApproveHealing',
+  'RejectHealing',
+  'RequestHealing',
 ]);
 
 const MAX_ATTEMPTS = 5;

@@ -40,3 +40,12 @@ export class AddNoteRequestDto {
   @IsString() @IsNotEmpty() @MaxLength(4000)
   note!: string;
 }
+
+/**
+ * `POST /approvals/{agentId}/approve`, `/reject`, `/approvals/approve-all`, `/reject-all`, `/agents/{id}/heal`:
+ * an optional reason, recorded with the decision.
+ */
+export class HealingDecisionRequestDto {
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(2000)
+  reason?: string;
+}

@@ -3,6 +3,8 @@ import type {
   AddQuarantineNote,
   AgentCommand,
   AgentEvent,
+  AnomalyView,
+  ApproveHealing,
   CommandMeta,
   EscalateAgent,
   HealMode,
@@ -10,7 +12,10 @@ import type {
   QuarantineLevel,
   ReasonCode,
   RegisterAgent,
+  RejectHealing,
   ReleaseAgent,
+  ReportInfection,
+  RequestHealing,
   Severity,
   TerminateAgent,
 } from '@immune/contracts';
@@ -19,12 +24,17 @@ import { releasedRestrictions, restrictionsFor } from './agent.restrictions';
 import type { ActiveQuarantine, AgentState } from './agent.state';
 import { addSeconds, elapsedSeconds, parseIsoTime } from './agent.time';
 import {
+  anomalyList,
   diagnosisList,
   oneOf,
   optionalDeviation,
   optionalRecord,
   optionalString,
+  optionalText,
   optionalTtlSeconds,
+  requireBoolean,
+  requireDeviation,
+  requireOneOf,
   requireText,
   stringList,
 } from './agent.validation';
@@ -66,6 +76,20 @@ export function decide(command: AgentCommand, state: AgentState): AgentEvent[] {
     case 'AddQuarantineNote':
       requireLive(state);
       return addQuarantineNote(command, state);
+    case 'ReportInfection':
+      // A detection may race a termination: on a terminated agent it is dropped, not refused.
+      if (!state.registered) throw agentErrors.notFound(state.agentId);
+      if (state.status === 'terminated') return [];
+      return reportInfection(command, state);
+    case 'ApproveHealing':
+      requireLive(state);
+      return decideApproval(command, state, 'HealingApproved');
+    case 'RejectHealing':
+      requireLive(state);
+      return decideApproval(command, state, 'HealingRejected');
+    case 'RequestHealing':
+      requireLive(state);
+      return requestHealing(command, state);
     default: {
       const unknownCommand: never = command;
       throw agentErrors.invalid('type', `unknown agent command ${JSON.stringify((unknownCommand as { type?: unknown }).type)}`);
@@ -227,6 +251,89 @@ function addQuarantineNote(command: Cmd<AddQuarantineNote>, state: AgentState): 
   const note = requireText(command.note, 'note');
   const q = requireQuarantine(state, 'add a note');
   return [{ type: 'QuarantineNoteAdded', data: { quarantineId: q.quarantineId, noteId, note } }];
+}
+
+/**
+ * The sentinel's finding. Always recorded as AnomalyDetected; it quarantines (suspended, reason code `anomaly`,
+ * healed automatically) only when enforcement is on, the anomaly is not part of a fleet-wide event, and the
+ * agent is not quarantined already — a second detection while quarantined is recorded with `enforced: false`.
+ * When the detection needs an operator's approval before healing (≥ 5σ, or a posture that says so), an
+ * ApprovalRequested follows the quarantine.
+ */
+function reportInfection(command: Cmd<ReportInfection>, state: AgentState): AgentEvent[] {
+  const detectionId = requireText(command.detectionId, 'detectionId');
+  const quarantineId = requireText(command.quarantineId, 'quarantineId');
+  const anomalies = anomalyList(command.anomalies, 'anomalies');
+  const deviation = requireDeviation(command.deviation, 'deviation');
+  const severity = requireOneOf(command.severity, SEVERITIES, 'severity');
+  const diagnoses = diagnosisList(command.diagnoses, 'diagnoses');
+  const requiresApproval = requireBoolean(command.requiresApproval, 'requiresApproval');
+  const enforce = requireBoolean(command.enforce, 'enforce');
+  const fleetWide = requireBoolean(command.fleetWide, 'fleetWide');
+  const forensic = optionalRecord(command.forensic, 'forensic');
+  const source = requireText(command.actor, 'actor');
+
+  const quarantined = state.quarantine !== null || state.status === 'restricted' || state.status === 'suspended';
+  const enforced = enforce && !fleetWide && !quarantined;
+  const events: AgentEvent[] = [
+    {
+      type: 'AnomalyDetected',
+      data: { detectionId, anomalies, deviation, severity, diagnoses, enforced, fleetWide, quarantineId: enforced ? quarantineId : null },
+    },
+  ];
+  if (!enforced) return events;
+  const reason = infectionReason(anomalies);
+  events.push({
+    type: 'AgentQuarantined',
+    data: {
+      quarantineId,
+      level: 'suspended',
+      reasonCode: 'anomaly',
+      reason,
+      severity,
+      source,
+      expiresAt: null,
+      restrictions: restrictionsFor('suspended'),
+      healMode: 'automatic',
+      diagnoses: diagnoses.map((d) => ({ ...d })),
+      deviation,
+      forensic,
+    },
+  });
+  if (requiresApproval) events.push({ type: 'ApprovalRequested', data: { quarantineId, deviation, reason } });
+  return events;
+}
+
+/** A sentence for operators from the strongest anomaly (the first one on a tie), e.g. "latency_spike at 7.2σ". */
+export function infectionReason(anomalies: readonly AnomalyView[]): string {
+  const top = anomalies.reduce<AnomalyView | undefined>((best, a) => (best === undefined || a.sigma > best.sigma ? a : best), undefined);
+  if (top === undefined) return 'anomaly detected';
+  const more = anomalies.length - 1;
+  const tail = more === 0 ? '' : ` (and ${more} more ${more === 1 ? 'anomaly' : 'anomalies'})`;
+  return `${top.type} at ${top.sigma.toFixed(1)}σ${tail}`;
+}
+
+/** Approve or reject healing: only while the open quarantine waits for an operator (`approval: pending`). */
+function decideApproval(
+  command: Cmd<ApproveHealing> | Cmd<RejectHealing>,
+  state: AgentState,
+  type: 'HealingApproved' | 'HealingRejected',
+): AgentEvent[] {
+  const reason = optionalText(command.reason, 'reason');
+  const q = requireQuarantine(state, type === 'HealingApproved' ? 'approve healing' : 'reject healing');
+  if (q.approval !== 'pending') throw agentErrors.approvalNotPending(state.agentId, q.quarantineId, q.approval);
+  return [{ type, data: { quarantineId: q.quarantineId, reason } }];
+}
+
+/**
+ * Heal now: the operator's decision that healing of the open quarantine starts, whatever its approval (a manual
+ * quarantine is healed only this way; a rejected one waits for it). Evolve settles a pending or rejected
+ * approval as approved. Asking again records another request: the healer decides what a repeat means.
+ */
+function requestHealing(command: Cmd<RequestHealing>, state: AgentState): AgentEvent[] {
+  const reason = optionalText(command.reason, 'reason');
+  const q = requireQuarantine(state, 'heal it');
+  return [{ type: 'HealingRequested', data: { quarantineId: q.quarantineId, reason } }];
 }
 
 function requireQuarantine(state: AgentState, action: string): ActiveQuarantine {

@@ -28,6 +28,9 @@ const everyCommandButRegister: Array<[string, AgentCommand]> = [
   ['EscalateAgent', escalate(true)],
   ['TerminateAgent', terminate()],
   ['AddQuarantineNote', note()],
+  ['ApproveHealing', command({ type: 'ApproveHealing' })],
+  ['RejectHealing', command({ type: 'RejectHealing' })],
+  ['RequestHealing', command({ type: 'RequestHealing' })],
 ];
 
 describe('agent decider', () => {

@@ -1,5 +1,5 @@
 import { ImmuneError } from '@immune/contracts';
-import type { AgentStatus } from '@immune/contracts';
+import type { AgentStatus, ApprovalState } from '@immune/contracts';
 
 /** The refusals of the agent aggregate; codes are stable (CONTRACT.md), titles are for people. */
 export const agentErrors = {
@@ -23,6 +23,14 @@ export const agentErrors = {
     new ImmuneError('QUARANTINE.NOT_ACTIVE', 'Quarantine not active', `agent "${agentId}" is not quarantined: cannot ${action}`, {
       agentId,
     }),
+
+  approvalNotPending: (agentId: string, quarantineId: string, approval: ApprovalState): ImmuneError =>
+    new ImmuneError(
+      'APPROVAL.NOT_PENDING',
+      'No approval pending',
+      `the quarantine of agent "${agentId}" has no pending approval (approval is ${approval}); heal-now starts healing anyway`,
+      { agentId, quarantineId, approval },
+    ),
 
   terminateRequiresAdmin: (agentId: string): ImmuneError =>
     new ImmuneError(

@@ -8,6 +8,7 @@ import type {
   AgentQuarantinedData,
   AgentReleasedData,
   AgentTerminatedData,
+  AnomalyDetectedData,
   CommandMeta,
   ErrorCode,
   ImmuneError,
@@ -77,6 +78,27 @@ export const ev = {
     type: 'AgentTerminated',
     data: { quarantineId: null, resolution: 'gone', durationSeconds: null, restrictions: { ...FULL_RESTRICTIONS }, ...over },
   }),
+  anomaly: (over: Partial<AnomalyDetectedData> = {}): AgentEvent => ({
+    type: 'AnomalyDetected',
+    data: {
+      detectionId: 'd-1',
+      anomalies: [{ type: 'latency_spike', metric: 'latencyMs', sigma: 7.2 }],
+      deviation: 7.2,
+      severity: 'high',
+      diagnoses: [],
+      enforced: true,
+      fleetWide: false,
+      quarantineId: 'q-1',
+      ...over,
+    },
+  }),
+  approvalRequested: (quarantineId = 'q-1'): AgentEvent => ({
+    type: 'ApprovalRequested',
+    data: { quarantineId, deviation: 7.2, reason: 'latency_spike at 7.2σ' },
+  }),
+  approved: (quarantineId = 'q-1', reason: string | null = null): AgentEvent => ({ type: 'HealingApproved', data: { quarantineId, reason } }),
+  rejected: (quarantineId = 'q-1', reason: string | null = null): AgentEvent => ({ type: 'HealingRejected', data: { quarantineId, reason } }),
+  healRequested: (quarantineId = 'q-1', reason: string | null = null): AgentEvent => ({ type: 'HealingRequested', data: { quarantineId, reason } }),
 };
 
 /** Freezes a value and everything in it, so a decider or evolve that mutates its input fails loudly. */

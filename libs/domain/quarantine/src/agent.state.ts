@@ -2,6 +2,7 @@ import { NO_RESTRICTIONS } from '@immune/contracts';
 import type {
   AgentEvent,
   AgentStatus,
+  ApprovalState,
   Diagnosis,
   HealMode,
   QuarantineLevel,
@@ -28,6 +29,14 @@ export interface ActiveQuarantine {
   noteCount: number;
   escalationCount: number;
   lastEscalatedAt: string | null;
+  /**
+   * An operator's say on healing: `none` until a detection asks for it (manual quarantines and automatic ones
+   * below the approval threshold stay `none`), `pending` after ApprovalRequested, then `approved` or `rejected`.
+   * Heal-now settles a `pending` or `rejected` approval as `approved`.
+   */
+  approval: ApprovalState;
+  /** The `occurredAt` of the last HealingRequested (heal-now) of this entry, or null. */
+  healRequestedAt: string | null;
 }
 
 /** A quarantine entry that has ended; the aggregate keeps a short summary of each, oldest first. */
@@ -90,8 +99,9 @@ export function initialState(agentId: string): AgentState {
 /**
  * Applies one event. Total and tolerant: events are facts, so it never throws and never mutates `state`.
  * - Termination is final: once terminated, later events change nothing.
- * - Event types outside the AgentEvent union (the agent subject also carries anomaly, approval and healing
- *   events) leave the state unchanged.
+ * - Event types outside the AgentEvent union (the agent subject also carries healing-workflow events) leave the
+ *   state unchanged. AnomalyDetected is a record only; approval events move the open entry's `approval`, and
+ *   only when they name that entry.
  * - QuarantineEscalated to `terminated` only counts the escalation: the AgentTerminated that decide emits
  *   right after it ends the agent. If that second append were lost the agent stays suspended (no work) and a
  *   retried command terminates it.
@@ -133,9 +143,27 @@ export function evolve(state: AgentState, event: AgentEvent, occurredAt: string)
           noteCount: 0,
           escalationCount: 0,
           lastEscalatedAt: null,
+          approval: 'none',
+          healRequestedAt: null,
         },
         quarantineCount: state.quarantineCount + 1,
       };
+    }
+    case 'AnomalyDetected':
+      // A record of what the sentinel saw; the AgentQuarantined that may follow it carries the effect.
+      return state;
+    case 'ApprovalRequested':
+      return withApproval(state, event.data.quarantineId, 'pending');
+    case 'HealingApproved':
+      return withApproval(state, event.data.quarantineId, 'approved');
+    case 'HealingRejected':
+      return withApproval(state, event.data.quarantineId, 'rejected');
+    case 'HealingRequested': {
+      const q = state.quarantine;
+      if (q === null || q.quarantineId !== event.data.quarantineId) return state;
+      // Heal-now is the operator's decision: it settles an open or rejected approval as approved.
+      const approval: ApprovalState = q.approval === 'pending' || q.approval === 'rejected' ? 'approved' : q.approval;
+      return { ...state, quarantine: { ...q, approval, healRequestedAt: occurredAt } };
     }
     case 'QuarantineNoteAdded': {
       const q = state.quarantine;
@@ -192,6 +220,13 @@ export function replay(events: readonly TimedAgentEvent[], agentId: string): Age
 
 export function isQuarantined(state: AgentState): boolean {
   return state.quarantine !== null;
+}
+
+/** The open entry with another approval state; events about another (or no) entry change nothing. */
+function withApproval(state: AgentState, quarantineId: string, approval: ApprovalState): AgentState {
+  const q = state.quarantine;
+  if (q === null || q.quarantineId !== quarantineId) return state;
+  return { ...state, quarantine: { ...q, approval } };
 }
 
 function closeEntry(

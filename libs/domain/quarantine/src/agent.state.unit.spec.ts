@@ -65,6 +65,8 @@ describe('agent state', () => {
         noteCount: 0,
         escalationCount: 0,
         lastEscalatedAt: null,
+        approval: 'none',
+        healRequestedAt: null,
       });
       expect(isQuarantined(state)).toBe(true);
     });
@@ -205,10 +207,30 @@ describe('agent state', () => {
   });
 
   describe('every sequence decide produces', () => {
-    // Walks every command sequence up to DEPTH steps from an unknown agent, applying what decide emits.
-    const DEPTH = 7;
+    // Walks command sequences up to DEPTH steps from an unknown agent, applying what decide emits. States are
+    // merged by shape (status, quarantine level, approval, heal request, ...) so the walk stays small while
+    // reaching every combination the commands can produce.
+    const DEPTH = 8;
     const commandsAt = (step: number): AgentCommand[] => {
       const meta = { now: new Date(Date.parse(T0) + step * 10_500).toISOString(), commandId: `c-${step}` };
+      const infection = (suffix: string, over: { requiresApproval?: boolean; enforce?: boolean; fleetWide?: boolean }) =>
+        command(
+          {
+            type: 'ReportInfection',
+            detectionId: `d-${step}-${suffix}`,
+            quarantineId: `q-${step}-${suffix}`,
+            anomalies: [{ type: 'latency_spike', metric: 'latencyMs', sigma: 6 }],
+            deviation: 6,
+            severity: 'high',
+            diagnoses: [],
+            requiresApproval: false,
+            enforce: true,
+            fleetWide: false,
+            forensic: null,
+            ...over,
+          },
+          { ...meta, actor: 'sentinel' },
+        );
       return [
         command({ type: 'RegisterAgent' }, meta),
         command({ type: 'QuarantineAgent', quarantineId: `q-${step}-r`, reason: 'r', level: 'restricted', ttlSeconds: 60 }, meta),
@@ -218,8 +240,24 @@ describe('agent state', () => {
         command({ type: 'EscalateAgent', reason: 'e', mayTerminate: true }, meta),
         command({ type: 'ReleaseAgent', resolution: 'ok' }, meta),
         command({ type: 'TerminateAgent', resolution: 'bye' }, meta),
+        infection('a', { requiresApproval: true }),
+        infection('i', {}),
+        infection('o', { enforce: false }),
+        command({ type: 'ApproveHealing' }, meta),
+        command({ type: 'RejectHealing', reason: 'not now' }, meta),
+        command({ type: 'RequestHealing' }, meta),
       ];
     };
+
+    function shapeOf(s: AgentState): string {
+      const q = s.quarantine;
+      return JSON.stringify({
+        registered: s.registered,
+        status: s.status,
+        ended: s.history.length > 0,
+        q: q && { level: q.level, approval: q.approval, healRequested: q.healRequestedAt !== null, healMode: q.healMode, reasonCode: q.reasonCode },
+      });
+    }
 
     function checkInvariants(s: AgentState): void {
       const quarantinedStatus = s.status === 'restricted' || s.status === 'suspended';
@@ -230,6 +268,11 @@ describe('agent state', () => {
       expect(s.terminatedAt !== null).toBe(s.status === 'terminated');
       for (const h of s.history) expect(h.durationSeconds).toBeGreaterThanOrEqual(0);
       if (!s.registered) expect(s).toEqual(initialState(AGENT_ID));
+      if (s.quarantine) {
+        // Only a detection asks for approval, and heal-now settles a pending one.
+        if (s.quarantine.healMode === 'manual') expect(s.quarantine.approval).toBe('none');
+        if (s.quarantine.approval === 'pending') expect(s.quarantine.healRequestedAt).toBeNull();
+      }
     }
 
     it(`evolves without throwing, refuses only with ImmuneError, and keeps the invariants (depth ${DEPTH})`, () => {
@@ -237,8 +280,9 @@ describe('agent state', () => {
       let transitions = 0;
       const seenTypes = new Set<string>();
       const seenCodes = new Set<string>();
+      const seenShapes = new Set<string>();
       for (let step = 0; step < DEPTH; step++) {
-        const next: AgentState[] = [];
+        const next = new Map<string, AgentState>();
         for (const state of frontier) {
           for (const cmd of commandsAt(step)) {
             let events: AgentEvent[];
@@ -253,23 +297,32 @@ describe('agent state', () => {
             events.forEach((e) => seenTypes.add(e.type));
             checkInvariants(after);
             transitions++;
-            if (events.length > 0) next.push(after);
+            const shape = shapeOf(after);
+            seenShapes.add(shape);
+            if (events.length > 0 && !next.has(shape)) next.set(shape, after);
           }
         }
-        frontier = next;
+        frontier = [...next.values()];
       }
-      expect(transitions).toBeGreaterThan(700);
+      expect(transitions).toBeGreaterThan(900);
+      expect(seenShapes.size).toBeGreaterThan(20);
       expect([...seenTypes].sort()).toEqual([
         'AgentQuarantined',
         'AgentRegistered',
         'AgentReleased',
         'AgentTerminated',
+        'AnomalyDetected',
+        'ApprovalRequested',
+        'HealingApproved',
+        'HealingRejected',
+        'HealingRequested',
         'QuarantineEscalated',
         'QuarantineNoteAdded',
       ]);
       expect([...seenCodes].sort()).toEqual([
         'AGENT.NOT_FOUND',
         'AGENT.TERMINATED',
+        'APPROVAL.NOT_PENDING',
         'QUARANTINE.ALREADY_ACTIVE',
         'QUARANTINE.NOT_ACTIVE',
         'QUARANTINE.TERMINATE_REQUIRES_ADMIN',

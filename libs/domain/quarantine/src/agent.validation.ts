@@ -1,4 +1,4 @@
-import type { Diagnosis } from '@immune/contracts';
+import type { AnomalyView, Diagnosis } from '@immune/contracts';
 import { agentErrors } from './agent.errors';
 
 // The gateway validates requests too; the decider checks again because commands also come from services.
@@ -37,6 +37,50 @@ export function optionalDeviation(value: unknown, field: string): number | null 
     throw agentErrors.invalid(field, `must be a finite number ≥ 0 or null, got ${String(value)}`);
   }
   return value;
+}
+
+/** A non-blank string, trimmed, or null when absent (undefined or null). */
+export function optionalText(value: unknown, field: string): string | null {
+  if (value === undefined || value === null) return null;
+  return requireText(value, field);
+}
+
+/** A literal boolean; absent or anything else is refused (flags that decide enforcement must be explicit). */
+export function requireBoolean(value: unknown, field: string): boolean {
+  if (typeof value !== 'boolean') throw agentErrors.invalid(field, `must be true or false, got ${typeName(value)}`);
+  return value;
+}
+
+/** A finite number ≥ 0 (a deviation in σ). */
+export function requireDeviation(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw agentErrors.invalid(field, `must be a finite number ≥ 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** One of `allowed`; absent is refused. */
+export function requireOneOf<T extends string>(value: unknown, allowed: readonly T[], field: string): T {
+  if (value === undefined || value === null) throw agentErrors.invalid(field, `is required: one of ${allowed.join(', ')}`);
+  const found = allowed.find((a) => a === value);
+  if (found === undefined) throw agentErrors.invalid(field, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+  return found;
+}
+
+/** At least one anomaly, each with a type, a metric and a σ ≥ 0, copied. */
+export function anomalyList(value: unknown, field: string): AnomalyView[] {
+  if (!Array.isArray(value)) throw agentErrors.invalid(field, `must be an array, got ${typeName(value)}`);
+  const items: unknown[] = value;
+  if (items.length === 0) throw agentErrors.invalid(field, 'must name at least one anomaly');
+  return items.map((item, i) => {
+    const at = `${field}[${i}]`;
+    if (!isRecord(item)) throw agentErrors.invalid(at, `must be an object, got ${typeName(item)}`);
+    const sigma = item['sigma'];
+    if (typeof sigma !== 'number' || !Number.isFinite(sigma) || sigma < 0) {
+      throw agentErrors.invalid(`${at}.sigma`, `must be a finite number ≥ 0, got ${String(sigma)}`);
+    }
+    return { type: requireText(item['type'], `${at}.type`), metric: requireText(item['metric'], `${at}.metric`), sigma };
+  });
 }
 
 /** A string or null (an absent value is null). */

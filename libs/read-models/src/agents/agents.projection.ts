@@ -1,6 +1,7 @@
 import { AGENT_EVENT_TYPES, NO_RESTRICTIONS, type AgentView, type StoredEvent } from '@immune/contracts';
 import { toNumber, type ProjectionDefinition } from '../projection';
 import {
+  approvalAfter,
   copyQuarantineView,
   dataOf,
   isAgentAggregate,
@@ -18,8 +19,9 @@ import {
  * not a new quarantine, an escalation to `terminated` only counts (the AgentTerminated after it ends the agent).
  *
  * `version` is the stream sequence of the agent's last event, whatever its type: the agent subject also carries
- * events this projection does not model (anomalies, approvals, healing), and the version must still match the
- * log's for `If-Match` to work. Those events change nothing else.
+ * events this projection does not model (healing workflow), and the version must still match the log's for
+ * `If-Match` to work. Those events change nothing else. AnomalyDetected is a record only (the AgentQuarantined
+ * after it carries the effect); approval events move the open entry's `approval` when they name that entry.
  */
 export function evolveAgent(view: AgentView | null, event: StoredEvent): AgentView | null {
   const { envelope, seq } = event;
@@ -91,6 +93,20 @@ export function evolveAgent(view: AgentView | null, event: StoredEvent): AgentVi
       next.restrictions = restrictionsOf(d['restrictions']);
       next.quarantine = null;
       return next;
+    case 'AnomalyDetected':
+      return next;
+    case 'ApprovalRequested':
+    case 'HealingApproved':
+    case 'HealingRejected':
+    case 'HealingRequested': {
+      const q = view.quarantine;
+      if (q === null || q.quarantineId !== d['quarantineId']) return next;
+      const quarantine = copyQuarantineView(q);
+      quarantine.approval = approvalAfter(type, q.approval);
+      if (type === 'HealingRequested') quarantine.healRequestedAt = envelope.occurredAt;
+      next.quarantine = quarantine;
+      return next;
+    }
     default: {
       const unhandled: never = type;
       void unhandled;

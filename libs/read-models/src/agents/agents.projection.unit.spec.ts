@@ -70,6 +70,8 @@ describe('agents projection', () => {
       diagnoses: [{ hypothesis: 'tool_instability', confidence: 0.75 }],
       deviation: 6.2,
       notes: [],
+      healMode: 'automatic',
+      healRequestedAt: null,
     });
     // A redelivered copy of the open entry is not a new quarantine.
     const again = evolveAgent(v, quarantined(3))!;
@@ -125,6 +127,86 @@ describe('agents projection', () => {
     expect(odd).toEqual({ ...v, version: 4 });
     // Events of other aggregates are not the agent's.
     expect(evolveAgent(v, stored(5, 'escalation', 'x', 'EscalationRaised', {}))).toBe(v);
+  });
+
+  describe('detection and approval', () => {
+    const decision = (seq: number, type: string, quarantineId = 'q1', at?: string) =>
+      agentEvent(seq, type, { quarantineId, reason: null }, at ? { at } : {});
+    const approvalRequested = (seq: number, quarantineId = 'q1') =>
+      agentEvent(seq, 'ApprovalRequested', { quarantineId, deviation: 6.2, reason: 'latency_spike at 6.2σ' });
+    const anomaly = (seq: number) =>
+      agentEvent(seq, 'AnomalyDetected', {
+        detectionId: 'd1',
+        anomalies: [{ type: 'latency_spike', metric: 'latencyMs', sigma: 6.2 }],
+        deviation: 6.2,
+        severity: 'high',
+        diagnoses: [],
+        enforced: false,
+        fleetWide: false,
+        quarantineId: null,
+      });
+
+    it('AnomalyDetected changes nothing but the version, quarantined or not', () => {
+      const free = fold([registered])!;
+      expect(evolveAgent(free, anomaly(2))).toEqual({ ...free, version: 2 });
+      const v = fold([registered, quarantined(2)])!;
+      expect(evolveAgent(v, anomaly(3))).toEqual({ ...v, version: 3 });
+    });
+
+    it('AgentQuarantined keeps diagnoses, deviation and the heal mode; approval starts at none', () => {
+      const v = fold([registered, anomaly(2), quarantined(3, 'q1', 'suspended')])!;
+      expect(v).toMatchObject({ status: 'suspended', version: 3 });
+      expect(v.quarantine).toMatchObject({ approval: 'none', healMode: 'automatic', deviation: 6.2, diagnoses: [{ hypothesis: 'tool_instability', confidence: 0.75 }] });
+    });
+
+    it('ApprovalRequested → pending; HealingApproved → approved', () => {
+      const pending = fold([registered, quarantined(2), approvalRequested(3)])!;
+      expect(pending.quarantine!.approval).toBe('pending');
+      expect(pending.version).toBe(3);
+      const approved = evolveAgent(pending, decision(4, 'HealingApproved'))!;
+      expect(approved.quarantine!.approval).toBe('approved');
+      expect(approved).toEqual({ ...pending, version: 4, quarantine: { ...pending.quarantine!, approval: 'approved' } });
+      // The input view is never changed.
+      expect(pending.quarantine!.approval).toBe('pending');
+    });
+
+    it('HealingRejected → rejected, and the agent stays quarantined', () => {
+      const v = fold([registered, quarantined(2), approvalRequested(3), decision(4, 'HealingRejected')])!;
+      expect(v).toMatchObject({ status: 'restricted', quarantine: { approval: 'rejected' } });
+    });
+
+    it.each([
+      ['pending', [approvalRequested(3)], 'approved'],
+      ['rejected', [approvalRequested(3), decision(4, 'HealingRejected')], 'approved'],
+      ['approved', [approvalRequested(3), decision(4, 'HealingApproved')], 'approved'],
+      ['none (a manual quarantine)', [], 'none'],
+    ] as const)('HealingRequested on approval %s → %s, recording when it was asked', (_label, between, approval) => {
+      const at = '2026-01-01T01:00:00.000Z';
+      const v = fold([registered, quarantined(2), ...between, decision(9, 'HealingRequested', 'q1', at)])!;
+      expect(v.quarantine).toMatchObject({ approval, healRequestedAt: at });
+      expect(v.version).toBe(9);
+    });
+
+    it.each(['ApprovalRequested', 'HealingApproved', 'HealingRejected', 'HealingRequested'])(
+      '%s of another entry, or with no entry open, only moves the version',
+      (type) => {
+        const v = fold([registered, quarantined(2)])!;
+        expect(evolveAgent(v, decision(3, type, 'q-other'))).toEqual({ ...v, version: 3 });
+        const free = fold([registered])!;
+        expect(evolveAgent(free, decision(2, type))).toEqual({ ...free, version: 2 });
+      },
+    );
+
+    it('a new quarantine after a release starts at approval none', () => {
+      const released = agentEvent(4, 'AgentReleased', { quarantineId: 'q1', resolution: 'ok', durationSeconds: 1, restrictions: NO_RESTRICTIONS });
+      const v = fold([registered, quarantined(2), approvalRequested(3), released, quarantined(5, 'q2')])!;
+      expect(v.quarantine).toMatchObject({ quarantineId: 'q2', approval: 'none', healRequestedAt: null });
+    });
+
+    it('a manual quarantine has heal mode manual', () => {
+      const manual = agentEvent(2, 'AgentQuarantined', { ...quarantined(2).envelope.data as object, healMode: 'manual' });
+      expect(fold([registered, manual])!.quarantine!.healMode).toBe('manual');
+    });
   });
 
   it('maps the view to its filter columns', () => {

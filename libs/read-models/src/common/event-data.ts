@@ -3,6 +3,7 @@ import {
   NO_RESTRICTIONS,
   type AgentEventType,
   type AgentQuarantinedData,
+  type ApprovalState,
   type Diagnosis,
   type EventEnvelope,
   type QuarantineView,
@@ -85,7 +86,36 @@ export function quarantineViewOf(envelope: EventEnvelope): QuarantineView {
     diagnoses: Array.isArray(d.diagnoses) ? (d.diagnoses as Diagnosis[]) : [],
     deviation: numberOrNull(d.deviation),
     notes: [],
+    healMode: d.healMode === 'automatic' ? 'automatic' : 'manual',
+    healRequestedAt: null,
   };
+}
+
+/** The approval events that change an open quarantine entry (both projections apply them the same way). */
+export const APPROVAL_EVENT_TYPES = ['ApprovalRequested', 'HealingApproved', 'HealingRejected', 'HealingRequested'] as const;
+export type ApprovalEventType = (typeof APPROVAL_EVENT_TYPES)[number];
+
+/**
+ * An entry's approval after an approval event, as the agent aggregate decides it: ApprovalRequested → pending,
+ * HealingApproved → approved, HealingRejected → rejected; heal-now (HealingRequested) settles pending or
+ * rejected as approved and leaves none (manual quarantines) or approved as it was.
+ */
+export function approvalAfter(type: ApprovalEventType, current: ApprovalState): ApprovalState {
+  switch (type) {
+    case 'ApprovalRequested':
+      return 'pending';
+    case 'HealingApproved':
+      return 'approved';
+    case 'HealingRejected':
+      return 'rejected';
+    case 'HealingRequested':
+      return current === 'pending' || current === 'rejected' ? 'approved' : current;
+    default: {
+      const unknownType: never = type;
+      void unknownType;
+      return current;
+    }
+  }
 }
 
 // Copies written out field by field: V8 makes `{ ...obj, newField }` very slow (≈20 µs for these shapes), and a
@@ -106,5 +136,7 @@ export function copyQuarantineView(q: QuarantineView): QuarantineView {
     diagnoses: q.diagnoses,
     deviation: q.deviation,
     notes: q.notes,
+    healMode: q.healMode,
+    healRequestedAt: q.healRequestedAt,
   };
 }

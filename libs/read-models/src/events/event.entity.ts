@@ -38,7 +38,8 @@ export class EventEntity {
   @Column({ name: 'causation_id', type: 'text' })
   causationId!: string;
 
-  @Column({ type: 'jsonb' })
+  /** json (not jsonb): stored as written, only ever read back whole (see the migration). */
+  @Column({ type: 'json' })
   data!: unknown;
 
   @Column({ name: 'prev_hash', type: 'text', nullable: true })

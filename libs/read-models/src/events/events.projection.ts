@@ -22,7 +22,8 @@ export const eventsProjection: ProjectionDefinition<StoredEvent> = {
     { name: 'actor', type: 'text' },
     { name: 'correlation_id', type: 'text' },
     { name: 'causation_id', type: 'text' },
-    { name: 'data', type: 'jsonb' },
+    // json, not jsonb: the archive hands `data` back as logged and nothing queries inside it (see the migration).
+    { name: 'data', type: 'json' },
     { name: 'prev_hash', type: 'text' },
     { name: 'hash', type: 'text' },
   ],
@@ -41,7 +42,7 @@ export const eventsProjection: ProjectionDefinition<StoredEvent> = {
     v.actor,
     v.correlationId,
     v.causationId,
-    // jsonb: a JSON null when an envelope has no data (the column is NOT NULL).
+    // A JSON null when an envelope has no data (the column is NOT NULL).
     v.data === undefined ? null : (v.data as object | null),
     v.prevHash ?? null,
     v.hash,

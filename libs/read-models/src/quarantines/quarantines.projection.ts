@@ -1,6 +1,16 @@
 import type { QuarantineRecordView, StoredEvent } from '@immune/contracts';
 import { toNumber, type ProjectionDefinition } from '../projection';
-import { dataOf, elapsedSeconds, isAgentAggregate, numberOrNull, quarantineIdOf, quarantineViewOf, text } from '../common/event-data';
+import {
+  APPROVAL_EVENT_TYPES,
+  approvalAfter,
+  dataOf,
+  elapsedSeconds,
+  isAgentAggregate,
+  numberOrNull,
+  quarantineIdOf,
+  quarantineViewOf,
+  text,
+} from '../common/event-data';
 
 /** A quarantine entry and the stream sequence that opened it (the list order). */
 export interface QuarantineRow {
@@ -14,13 +24,15 @@ export const QUARANTINE_EVENT_TYPES = [
   'QuarantineEscalated',
   'AgentReleased',
   'AgentTerminated',
+  ...APPROVAL_EVENT_TYPES,
 ] as const;
 
 const HANDLED: ReadonlySet<string> = new Set(QUARANTINE_EVENT_TYPES);
 
 /**
  * `quarantines`: one row per quarantine entry (key `data.quarantineId`), kept after it ends with its outcome,
- * duration, resolution and how often it was escalated. Events of another agent than the entry's are ignored.
+ * duration, resolution and how often it was escalated; approval events of the open entry move its `approval`
+ * (and heal-now its `healRequestedAt`). Events of another agent than the entry's are ignored.
  */
 export function evolveQuarantine(row: QuarantineRow | null, event: StoredEvent): QuarantineRow | null {
   const { envelope, seq } = event;
@@ -44,6 +56,8 @@ export function evolveQuarantine(row: QuarantineRow | null, event: StoredEvent):
       diagnoses: v.diagnoses,
       deviation: v.deviation,
       notes: v.notes,
+      healMode: v.healMode,
+      healRequestedAt: v.healRequestedAt,
       agentId: envelope.aggregateId,
       active: true,
       outcome: 'active',
@@ -84,6 +98,17 @@ export function evolveQuarantine(row: QuarantineRow | null, event: StoredEvent):
       record.durationSeconds = numberOrNull(d['durationSeconds']) ?? elapsedSeconds(r.quarantinedAt, envelope.occurredAt);
       return { record, openedSeq: row.openedSeq };
     }
+    case 'ApprovalRequested':
+    case 'HealingApproved':
+    case 'HealingRejected':
+    case 'HealingRequested': {
+      // An ended entry keeps the approval it ended with.
+      if (!r.active) return row;
+      const record = copyRecord(r);
+      record.approval = approvalAfter(envelope.type, r.approval);
+      if (envelope.type === 'HealingRequested') record.healRequestedAt = envelope.occurredAt;
+      return { record, openedSeq: row.openedSeq };
+    }
     default:
       // AgentQuarantined again for an entry already open: a redelivered copy, not a new quarantine.
       return row;
@@ -106,6 +131,8 @@ function copyRecord(r: QuarantineRecordView): QuarantineRecordView {
     diagnoses: r.diagnoses,
     deviation: r.deviation,
     notes: r.notes,
+    healMode: r.healMode,
+    healRequestedAt: r.healRequestedAt,
     agentId: r.agentId,
     active: r.active,
     outcome: r.outcome,

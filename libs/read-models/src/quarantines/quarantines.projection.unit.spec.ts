@@ -35,6 +35,10 @@ describe('quarantines projection', () => {
     expect(quarantinesProjection.keyOf(opened(1))).toBe('q1');
     expect(quarantinesProjection.keyOf(agentEvent(2, 'AgentRegistered', {}))).toBeNull();
     expect(quarantinesProjection.keyOf(agentEvent(2, 'HealingStarted', { quarantineId: 'q1' }))).toBeNull();
+    expect(quarantinesProjection.keyOf(agentEvent(2, 'AnomalyDetected', { quarantineId: 'q1' }))).toBeNull();
+    for (const type of ['ApprovalRequested', 'HealingApproved', 'HealingRejected', 'HealingRequested']) {
+      expect(quarantinesProjection.keyOf(agentEvent(2, type, { quarantineId: 'q1', reason: null }))).toBe('q1');
+    }
     expect(quarantinesProjection.keyOf(agentEvent(2, 'AgentTerminated', { quarantineId: null, resolution: 'x' }))).toBeNull();
     expect(quarantinesProjection.keyOf(stored(3, 'checkpoint', 'chain', 'ChainCheckpointed', { lastSequence: 2 }))).toBeNull();
   });
@@ -56,6 +60,8 @@ describe('quarantines projection', () => {
       diagnoses: [],
       deviation: null,
       notes: [],
+      healMode: 'manual',
+      healRequestedAt: null,
       agentId: 'a1',
       active: true,
       outcome: 'active',
@@ -101,10 +107,44 @@ describe('quarantines projection', () => {
     expect(row.record).toMatchObject({ level: 'restricted', escalations: 1, active: false, outcome: 'terminated', resolution: 'gone', durationSeconds: 10 });
   });
 
+  it('approval: ApprovalRequested → pending, HealingApproved → approved, HealingRejected → rejected', () => {
+    const requested = agentEvent(2, 'ApprovalRequested', { quarantineId: 'q1', deviation: 7, reason: 'r' });
+    const pending = fold([opened(1), requested])!;
+    expect(pending.record.approval).toBe('pending');
+    expect(evolveQuarantine(pending, agentEvent(3, 'HealingApproved', { quarantineId: 'q1', reason: null }))!.record.approval).toBe('approved');
+    expect(evolveQuarantine(pending, agentEvent(3, 'HealingRejected', { quarantineId: 'q1', reason: 'no' }))!.record.approval).toBe('rejected');
+    expect(pending.record.approval).toBe('pending');
+  });
+
+  it.each([
+    ['pending', ['ApprovalRequested'], 'approved'],
+    ['rejected', ['ApprovalRequested', 'HealingRejected'], 'approved'],
+    ['none', [], 'none'],
+  ])('HealingRequested on approval %s → %s, with the time it was asked', (_label, before, approval) => {
+    const at = '2026-01-01T00:05:00.000Z';
+    const events = before.map((type, i) => agentEvent(2 + i, type, { quarantineId: 'q1', deviation: 7, reason: null }));
+    const row = fold([opened(1), ...events, agentEvent(9, 'HealingRequested', { quarantineId: 'q1', reason: null }, { at })])!;
+    expect(row.record).toMatchObject({ approval, healRequestedAt: at, active: true });
+    expect(row.openedSeq).toBe(1);
+  });
+
+  it('an ended record keeps the approval it ended with', () => {
+    const row = fold([
+      opened(1),
+      agentEvent(2, 'ApprovalRequested', { quarantineId: 'q1', deviation: 7, reason: 'r' }),
+      agentEvent(3, 'AgentReleased', { quarantineId: 'q1', resolution: 'ok', durationSeconds: 2, restrictions: NO_RESTRICTIONS }),
+    ])!;
+    expect(evolveQuarantine(row, agentEvent(4, 'HealingApproved', { quarantineId: 'q1', reason: null }))).toBe(row);
+    expect(evolveQuarantine(row, agentEvent(4, 'HealingRequested', { quarantineId: 'q1', reason: null }))).toBe(row);
+    expect(row.record.approval).toBe('pending');
+  });
+
   it('ignores events of another agent under the same id, and unknown types', () => {
     const row = fold([opened(1)])!;
     expect(evolveQuarantine(row, agentEvent(2, 'AgentReleased', { quarantineId: 'q1', resolution: 'x', durationSeconds: 1 }, { agentId: 'other' }))).toBe(row);
     expect(evolveQuarantine(row, agentEvent(3, 'HealingStarted', { quarantineId: 'q1' }))).toBe(row);
+    expect(evolveQuarantine(row, agentEvent(3, 'AnomalyDetected', { quarantineId: 'q1' }))).toBe(row);
+    expect(evolveQuarantine(row, agentEvent(3, 'HealingApproved', { quarantineId: 'q1', reason: null }, { agentId: 'other' }))).toBe(row);
     expect(evolveQuarantine(null, agentEvent(4, 'QuarantineNoteAdded', { quarantineId: 'q1', noteId: 'n', note: 'x' }))).toBeNull();
   });
 
