@@ -126,7 +126,8 @@ export async function benchRebuild(opts: { events?: number; print?: (line: strin
     const f = (s: number) => `${s.toFixed(2)} s`;
     print(
       `rebuild: ${Math.round(stats.eventsPerSecond)} events/s (${stats.events} events in ${f(stats.seconds)}; ${f(wallSeconds)} end to end) — ` +
-        `read ${f(tm.readSeconds)}, evolve ${f(tm.evolveSeconds)}, copy ${f(tm.copySeconds)}, indexes ${f(tm.indexSeconds)}, swap ${f(tm.swapSeconds)}`,
+        `read ${f(tm.readSeconds)}, decode+evolve+encode ${f(tm.processSeconds)}, COPY wait ${f(tm.copyWaitSeconds)}, ` +
+        `COPY after read ${f(tm.copyAfterReadSeconds)}, indexes ${f(tm.indexSeconds)}, swap ${f(tm.swapSeconds)}`,
     );
     return {
       events: stats.events,

@@ -46,7 +46,8 @@ export function decodeStoredEvent(seq: number, subject: string, data: Uint8Array
   if ('agentId' in v && v['agentId'] !== undefined && typeof v['agentId'] !== 'string') throw new PoisonEventError(seq, subject, 'field "agentId" not a string');
   const at = v['occurredAt'] as string;
   if (!isIsoTime(at)) throw new PoisonEventError(seq, subject, `occurredAt "${at.slice(0, 40)}" is not an ISO-8601 time`);
-  if (SUSPICIOUS_ESCAPE.test(text)) {
+  // includes() first: a native scan, far cheaper than the regex over every message, and most have no \u at all.
+  if (text.includes('\\u') && SUSPICIOUS_ESCAPE.test(text)) {
     const bad = badString(value);
     if (bad) throw new PoisonEventError(seq, subject, bad);
   }

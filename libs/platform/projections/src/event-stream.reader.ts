@@ -1,7 +1,10 @@
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { StoredEvent } from '@immune/contracts';
+import { once } from 'node:events';
 import { decodeStoredEvent, isPoisonEvent, type PoisonEventError } from './decode-event';
+import type { StreamWorkerCommand, StreamWorkerData, StreamWorkerMessage } from './event-stream.worker';
+import { startWorker } from './worker-thread';
 
 export interface ReadEventStreamOptions {
   nc: NatsConnection;
@@ -59,5 +62,95 @@ export async function* readEventStream(opts: ReadEventStreamOptions): AsyncGener
   } finally {
     messages.stop();
     await consumer.delete().catch(() => undefined);
+  }
+}
+
+export interface ReadEventBatchesOptions {
+  /** NATS servers: the reading thread opens its own connection. */
+  servers: string[];
+  stream: string;
+  /** First stream sequence (default 1). */
+  fromSeq?: number;
+  /** Last stream sequence (the caller's `lastStreamSeq`: the worker does not look it up). */
+  toSeq: number;
+  onPoison?: (e: PoisonEventError) => void;
+  /** Messages per batch (default 1000). */
+  batchSize?: number;
+}
+
+/**
+ * readEventStream for a whole replay: the same ordered push consumer and the same decoding, but NATS is read on a
+ * worker thread (event-stream.worker.ts) that passes the payloads over in batches of raw bytes. Yields one
+ * iterable per batch that decodes each event as it is taken, so the caller evolves and encodes an event while
+ * it is fresh (a batch decoded up front keeps ~1.5 MB of parsed objects alive through every scavenge). Each
+ * message is decoded once, on this thread: parsed objects do not cross threads for free (a structured clone
+ * costs about what JSON.parse does).
+ */
+export async function* readEventBatches(opts: ReadEventBatchesOptions): AsyncGenerator<Iterable<StoredEvent>, void, undefined> {
+  const from = Math.max(1, opts.fromSeq ?? 1);
+  if (opts.toSeq < from) return;
+  // Up to 64 batches (≤ 1 MiB each) ahead. Generous on purpose: a worker that has to wait stops taking messages
+  // from the NATS client, whose queue — up to the server's flow-control window of parsed messages — then
+  // survives every scavenge of the worker's heap. Waiting batches are ArrayBuffers, outside both heaps.
+  const data: StreamWorkerData = { servers: opts.servers, stream: opts.stream, fromSeq: from, toSeq: opts.toSeq, batchSize: opts.batchSize ?? 1000, maxAhead: 64 };
+  const worker = startWorker('event-stream.worker', data);
+  const inbox: StreamWorkerMessage[] = [];
+  let failure: Error | null = null;
+  let exited = false;
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  worker.on('message', (m: StreamWorkerMessage) => {
+    inbox.push(m);
+    notify();
+  });
+  worker.on('error', (e) => {
+    failure ??= e;
+    notify();
+  });
+  worker.on('exit', () => {
+    exited = true;
+    notify();
+  });
+  const command = (c: StreamWorkerCommand) => worker.postMessage(c);
+  try {
+    for (;;) {
+      while (inbox.length === 0 && !failure && !exited) await new Promise<void>((r) => (wake = r));
+      const m = inbox.shift();
+      if (!m) throw failure ?? new Error(`the stream reader of ${opts.stream} stopped before seq ${opts.toSeq}`);
+      if (m.kind === 'end') return;
+      if (m.kind === 'error') throw new Error(`reading ${opts.stream}: ${m.message}`);
+      // Taken: the worker reads on while this batch is decoded and applied.
+      command('take');
+      yield decodeBatch(m, opts.onPoison);
+    }
+  } finally {
+    if (!exited) {
+      // Lets the worker delete its consumer and close its connection; it gets a few seconds, then it is ended.
+      command('stop');
+      const timer = setTimeout(() => void worker.terminate(), 5000);
+      await once(worker, 'exit').catch(() => undefined);
+      clearTimeout(timer);
+    }
+  }
+}
+
+function* decodeBatch(batch: Extract<StreamWorkerMessage, { kind: 'batch' }>, onPoison?: (e: PoisonEventError) => void): Generator<StoredEvent, void, undefined> {
+  const bytes = Buffer.from(batch.bytes);
+  let start = 0;
+  for (let i = 0; i < batch.seqs.length; i++) {
+    const end = batch.ends[i]!;
+    let event: StoredEvent | null = null;
+    try {
+      event = decodeStoredEvent(batch.seqs[i]!, batch.subjects[i]!, bytes.toString('utf8', start, end));
+    } catch (e) {
+      if (!isPoisonEvent(e)) throw e;
+      onPoison?.(e);
+    }
+    start = end;
+    if (event) yield event;
   }
 }

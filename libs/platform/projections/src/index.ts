@@ -1,5 +1,5 @@
 export { decodeStoredEvent, PoisonEventError, isPoisonEvent } from './decode-event';
-export { quoteIdent, qualifiedTable, toCopyField, toCopyLine, escapeCopyText } from './sql-values';
+export { quoteIdent, qualifiedTable, toCopyField, toCopyLine, copyLineEncoder, escapeCopyText } from './sql-values';
 export { applyToTable, insertRows, safeEvolve, type EvolveErrorHandler } from './projection-writer';
 export {
   ProjectionRunner,
@@ -14,7 +14,7 @@ export {
   type ProjectionRunnerOptions,
 } from './projection-runner';
 export { rebuild, selectProjections, SHADOW_SUFFIX, type RebuildOptions, type RebuildStats, type RebuildTimings } from './rebuild';
-export { readEventStream, lastStreamSeq, type ReadEventStreamOptions } from './event-stream.reader';
+export { readEventStream, readEventBatches, lastStreamSeq, type ReadEventStreamOptions, type ReadEventBatchesOptions } from './event-stream.reader';
 export {
   controlProjectors,
   ProjectorPause,

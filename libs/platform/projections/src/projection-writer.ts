@@ -23,11 +23,13 @@ export function safeEvolve<S>(p: ProjectionDefinition<S>, state: S | null, event
 const CHUNK_ROWS = 2000;
 
 /**
- * Multi-row INSERT with the rows as one JSON parameter (`INSERT … SELECT … FROM jsonb_to_recordset($1)`):
- * PostgreSQL parses one short statement and one JSON document whatever the number of rows — jsonb columns
- * arrive as JSON values, not as strings escaped inside an array literal and parsed twice. `row` projections
- * upsert on their key, `append` ones skip rows that exist (re-applied events, or an event id stored twice: the
- * first one stays). jsonb values are JSON null rather than SQL NULL, as in the rebuild's COPY.
+ * Multi-row INSERT with the rows as one JSON parameter (`INSERT … SELECT … FROM json_to_recordset($1)`):
+ * PostgreSQL parses one short statement and one JSON document whatever the number of rows — json and jsonb columns
+ * arrive as JSON values, not as strings escaped inside an array literal and parsed twice. `json_to_recordset`, not
+ * the jsonb one: it hands a json column the exact text of its value, as JSON.stringify wrote it — the text the
+ * rebuild's COPY stores (the jsonb variant would hand it jsonb's re-rendering, keys sorted, spaces added). `row`
+ * projections upsert on their key, `append` ones skip rows that exist (re-applied events, or an event id stored
+ * twice: the first one stays). json and jsonb values are JSON null rather than SQL NULL, as in the rebuild's COPY.
  */
 export async function insertRows(client: PoolClient, schema: string, table: string, p: ProjectionDefinition, rows: ColumnValue[][]): Promise<void> {
   if (rows.length === 0) return;
@@ -41,10 +43,10 @@ export async function insertRows(client: PoolClient, schema: string, table: stri
           .slice(1)
           .map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`)
           .join(', ')}`;
-  // Positional keys keep the JSON small; jsonb_to_recordset matches them by name.
+  // Positional keys keep the JSON small; json_to_recordset matches them by name.
   const record = cols.map((c, i) => `c${i} ${c.type}`).join(', ');
-  const select = cols.map((c, i) => (c.type === 'jsonb' ? `coalesce(r.c${i}, 'null'::jsonb)` : `r.c${i}`)).join(', ');
-  const sql = `INSERT INTO ${qualifiedTable(schema, table)} (${names}) SELECT ${select} FROM jsonb_to_recordset($1::jsonb) AS r(${record}) ${conflict}`;
+  const select = cols.map((c, i) => (c.type === 'jsonb' || c.type === 'json' ? `coalesce(r.c${i}, 'null'::${c.type})` : `r.c${i}`)).join(', ');
+  const sql = `INSERT INTO ${qualifiedTable(schema, table)} (${names}) SELECT ${select} FROM json_to_recordset($1::json) AS r(${record}) ${conflict}`;
   for (let i = 0; i < rows.length; i += CHUNK_ROWS) {
     const chunk = rows.slice(i, i + CHUNK_ROWS);
     const objects = chunk.map((row) => {

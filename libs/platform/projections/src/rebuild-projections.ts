@@ -5,7 +5,7 @@ import type { RuntimeConfig } from '@immune/platform-runtime';
 import { migrate, READ_MODEL_ENTITIES, READ_MODEL_PROJECTIONS } from '@immune/read-models';
 import { ProjectionRunner } from './projection-runner';
 import type { PoisonEventError } from './decode-event';
-import { lastStreamSeq, readEventStream } from './event-stream.reader';
+import { lastStreamSeq, readEventBatches, readEventStream } from './event-stream.reader';
 import { ProjectorPause } from './projector-control';
 import { rebuild, selectProjections, type RebuildStats } from './rebuild';
 
@@ -59,7 +59,8 @@ export async function rebuildProjections(opts: RebuildProjectionsOptions): Promi
           dataSource: ds,
           schema: names.pgSchema,
           ...(opts.names ? { names: opts.names } : {}),
-          source: readEventStream({ nc, stream: names.eventsStream, fromSeq: 1, toSeq, ...(opts.onPoison ? { onPoison: opts.onPoison } : {}) }),
+          // The log is read on a worker thread (its own NATS connection) and decoded here, batch by batch.
+          source: readEventBatches({ servers: config.natsServers, stream: names.eventsStream, fromSeq: 1, toSeq, ...(opts.onPoison ? { onPoison: opts.onPoison } : {}) }),
           lastSeq: toSeq,
           total: toSeq,
           ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),

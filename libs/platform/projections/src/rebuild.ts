@@ -7,15 +7,15 @@ import type { StoredEvent } from '@immune/contracts';
 import { READ_MODEL_PROJECTIONS, type ProjectionDefinition } from '@immune/read-models';
 import { advanceCheckpoints, lockProjections, readCheckpoints } from './projection-runner';
 import { applyToTable, safeEvolve, type EvolveErrorHandler } from './projection-writer';
-import { qualifiedTable, quoteIdent, toCopyLine } from './sql-values';
+import { copyLineEncoder, qualifiedTable, quoteIdent } from './sql-values';
 
 export const SHADOW_SUFFIX = '__rebuild';
 
 export interface RebuildOptions {
   dataSource: DataSource;
   schema: string;
-  /** The log from sequence 1, in stream order. */
-  source: AsyncIterable<StoredEvent> | Iterable<StoredEvent>;
+  /** The log from sequence 1, in stream order: events one by one, or in batches (readEventBatches). */
+  source: AsyncIterable<StoredEvent | Iterable<StoredEvent>> | Iterable<StoredEvent>;
   /** Only these projections (default: all). */
   names?: readonly string[];
   projections?: readonly ProjectionDefinition[];
@@ -34,13 +34,16 @@ export interface RebuildOptions {
 }
 
 export interface RebuildTimings {
-  /** Waiting on the source: reading the stream and decoding. */
+  /** Waiting for the source's next events: reading the stream (and decoding, for a source that decodes up front). */
   readSeconds: number;
-  /** Evolving rows in memory. */
-  evolveSeconds: number;
-  /** Encoding rows and COPYing them into the shadow tables (waiting on the archive's COPY while reading, then the rest). */
-  copySeconds: number;
-  /** Of copySeconds: COPYing after the read (the row tables, the archive's last rows). */
+  /**
+   * Applying the events on this thread, event by event: decoding (readEventBatches decodes as events are
+   * taken), evolving the row projections in memory, encoding the archive's COPY rows.
+   */
+  processSeconds: number;
+  /** Waiting for the archive's COPY connections while reading (PostgreSQL behind). */
+  copyWaitSeconds: number;
+  /** COPYing after the read: the row tables (encoded here, then), the archive's last rows. */
   copyAfterReadSeconds: number;
   /** Building the indexes on the shadow tables, after the last COPY ended (they partly overlap the COPYs). */
   indexSeconds: number;
@@ -70,15 +73,17 @@ export function selectProjections(all: readonly ProjectionDefinition[], names?: 
 }
 
 /**
- * COPY … FROM STDIN (text format) into one table over one or more connections, fed row by row: rows are gathered
- * into chunks of about 256 KiB and each chunk goes to the next connection, waiting only when that one is full.
- * Several connections let PostgreSQL parse a big table's rows (jsonb above all) on several cores.
+ * COPY … FROM STDIN (text format) into one table over one or more connections, fed row by row: rows are written
+ * straight into 256 KiB Buffers (one UTF-8 encoding per row, no joining of line strings) and each full Buffer goes
+ * to the next connection, waiting only when that one is full. Several connections let PostgreSQL parse a big
+ * table's rows on several cores.
  */
+const CHUNK_BYTES = 256 * 1024;
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 
 class CopyWriter {
-  private parts: string[] = [];
-  private size = 0;
+  private buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  private pos = 0;
   private next = 0;
   private failure: unknown = null;
   private ended = false;
@@ -97,19 +102,34 @@ class CopyWriter {
     return new CopyWriter(clients.map((client) => client.query(copyFrom(`COPY ${qualifiedTable(schema, table)} (${columns}) FROM STDIN`))));
   }
 
-  async push(line: string): Promise<void> {
-    this.parts.push(line);
+  /**
+   * Adds one row (COPY text, newline included). Returns a promise only when the caller has to wait for a
+   * connection, so the common case costs no promise per row.
+   */
+  push(line: string): Promise<void> | undefined {
     this.rows++;
-    this.size += line.length;
-    if (this.size >= 256 * 1024) await this.flush();
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit: with that much room the row fits.
+    if (this.pos + line.length * 3 > CHUNK_BYTES) return this.pushAfterFlush(line);
+    this.pos += this.buf.write(line, this.pos);
+    return undefined;
+  }
+
+  private async pushAfterFlush(line: string): Promise<void> {
+    await this.flush();
+    if (line.length * 3 > CHUNK_BYTES) await this.send(Buffer.from(line));
+    else this.pos += this.buf.write(line, this.pos);
   }
 
   private async flush(): Promise<void> {
+    if (this.pos === 0) return;
+    const chunk = this.buf.subarray(0, this.pos);
+    this.buf = Buffer.allocUnsafe(CHUNK_BYTES);
+    this.pos = 0;
+    await this.send(chunk);
+  }
+
+  private async send(chunk: Buffer): Promise<void> {
     if (this.failure) throw this.failure;
-    if (this.parts.length === 0) return;
-    const chunk = this.parts.join('');
-    this.parts = [];
-    this.size = 0;
     const stream = this.streams[this.next++ % this.streams.length]!;
     stream.write(chunk);
     // Let a few MiB queue per connection before waiting: the reader keeps reading and evolving while PostgreSQL
@@ -182,6 +202,29 @@ async function* asAsync<T>(it: AsyncIterable<T> | Iterable<T>): AsyncGenerator<T
   yield* it;
 }
 
+type CopyLineEncoder = ReturnType<typeof copyLineEncoder>;
+
+function isBatch(item: StoredEvent | Iterable<StoredEvent>): item is Iterable<StoredEvent> {
+  return Symbol.iterator in item;
+}
+
+/** The source in batches: as it comes when it batches, else 1000 events at a time from an array or iterable. */
+async function* batchesOf(source: RebuildOptions['source']): AsyncGenerator<Iterable<StoredEvent>> {
+  if (Symbol.asyncIterator in source) {
+    for await (const item of source) yield isBatch(item) ? item : [item];
+    return;
+  }
+  let batch: StoredEvent[] = [];
+  for (const event of source) {
+    batch.push(event);
+    if (batch.length === 1000) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
 /**
  * Replays the log into shadow tables beside the live ones and swaps them in, in one transaction.
  *
@@ -201,7 +244,7 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
   const rowProjections = selected.filter((p) => p.kind === 'row');
   const appendProjections = selected.filter((p) => p.kind === 'append');
   const shadowOf = (p: ProjectionDefinition) => `${p.table}${SHADOW_SUFFIX}`;
-  const timings: RebuildTimings = { readSeconds: 0, evolveSeconds: 0, copySeconds: 0, copyAfterReadSeconds: 0, indexSeconds: 0, indexBuildSeconds: 0, swapSeconds: 0 };
+  const timings: RebuildTimings = { readSeconds: 0, processSeconds: 0, copyWaitSeconds: 0, copyAfterReadSeconds: 0, indexSeconds: 0, indexBuildSeconds: 0, swapSeconds: 0 };
   const rows: Record<string, number> = {};
   const total = opts.total ?? opts.lastSeq ?? 0;
 
@@ -236,104 +279,127 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
       return connections[i]!;
     };
 
-    // The archive streams into COPY on its own connection while the log is read.
-    // Two connections each: the archive is the biggest table, and its jsonb is what PostgreSQL spends most on.
-    const appenders: { p: ProjectionDefinition; copy: CopyWriter; conns: { client: PoolClient }[]; seenIds: Set<string> }[] = [];
+    // The archive streams into COPY while the log is read, on two connections: it is the biggest table by far.
+    const appenders: { p: ProjectionDefinition; copy: CopyWriter; conns: { client: PoolClient }[]; seenIds: Set<string>; encode: CopyLineEncoder }[] = [];
     for (const p of appendProjections) {
       const conns = [await connection(1 + 2 * appenders.length), await connection(2 + 2 * appenders.length)];
       const copy = CopyWriter.open([...new Set(conns.map((c) => c.client))], schema, shadowOf(p), p);
       copies.push(copy);
-      appenders.push({ p, copy, conns, seenIds: new Set() });
+      appenders.push({ p, copy, conns, seenIds: new Set(), encode: copyLineEncoder(p.columns) });
     }
     const states = new Map<ProjectionDefinition, Map<string, unknown>>(rowProjections.map((p) => [p, new Map()]));
 
     let events = 0;
     let lastSeq = 0;
-    const source = opts.source;
-    const iterator: AsyncIterator<StoredEvent> | Iterator<StoredEvent> =
-      Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
+    let reported = 0;
+    /**
+     * One batch of the log, event by event: evolve the row projections in memory, COPY the archive's row. (Event
+     * by event rather than stage by stage: each event is decoded, used and dropped while it is young.)
+     */
+    const apply = async (batch: Iterable<StoredEvent>) => {
+      let mark = performance.now();
+      for (const event of batch) {
+        if (event.seq <= lastSeq) throw new Error(`the source is not in stream order: seq ${event.seq} after ${lastSeq}`);
+        lastSeq = event.seq;
+        events++;
+        for (const [p, map] of states) {
+          const key = p.keyOf(event);
+          if (key === null) continue;
+          const prev = map.get(key) ?? null;
+          const state = safeEvolve(p, prev, event, opts.onEvolveError);
+          if (state !== null && state !== prev) map.set(key, state);
+        }
+        for (const a of appenders) {
+          if (a.p.keyOf(event) === null) continue;
+          // An id stored twice keeps its first row, as the live INSERT … ON CONFLICT DO NOTHING does.
+          if (a.seenIds.has(event.envelope.id)) continue;
+          a.seenIds.add(event.envelope.id);
+          const state = safeEvolve(a.p, null, event, opts.onEvolveError);
+          if (state === null) continue;
+          const full = a.copy.push(a.encode(a.p.toColumns(state)));
+          if (full) {
+            const now = performance.now();
+            timings.processSeconds += (now - mark) / 1000;
+            await full;
+            mark = performance.now();
+            timings.copyWaitSeconds += (mark - now) / 1000;
+          }
+        }
+      }
+      timings.processSeconds += (performance.now() - mark) / 1000;
+      if (opts.onProgress && events - reported >= 5000) {
+        reported = events;
+        opts.onProgress(events, Math.max(total, events));
+      }
+    };
+
     let mark = performance.now();
-    for (;;) {
-      const next = await iterator.next();
-      let now = performance.now();
-      timings.readSeconds += (now - mark) / 1000;
-      if (next.done) break;
-      const event = next.value;
-      if (event.seq <= lastSeq) throw new Error(`the source is not in stream order: seq ${event.seq} after ${lastSeq}`);
-      lastSeq = event.seq;
-      events++;
-
-      for (const [p, map] of states) {
-        const key = p.keyOf(event);
-        if (key === null) continue;
-        const prev = map.get(key) ?? null;
-        const state = safeEvolve(p, prev, event, opts.onEvolveError);
-        if (state !== null && state !== prev) map.set(key, state);
-      }
+    for await (const batch of batchesOf(opts.source)) {
+      timings.readSeconds += (performance.now() - mark) / 1000;
+      await apply(batch);
       mark = performance.now();
-      timings.evolveSeconds += (mark - now) / 1000;
-
-      for (const a of appenders) {
-        if (a.p.keyOf(event) === null) continue;
-        // An id stored twice keeps its first row, as the live INSERT … ON CONFLICT DO NOTHING does.
-        if (a.seenIds.has(event.envelope.id)) continue;
-        a.seenIds.add(event.envelope.id);
-        const state = safeEvolve(a.p, null, event, opts.onEvolveError);
-        if (state !== null) await a.copy.push(toCopyLine(a.p.columns, a.p.toColumns(state)));
-      }
-      if (opts.onProgress && events % 5000 === 0) opts.onProgress(events, Math.max(total, events));
-      now = performance.now();
-      timings.copySeconds += (now - mark) / 1000;
-      mark = now;
     }
+    timings.readSeconds += (performance.now() - mark) / 1000;
     lastSeq = Math.max(lastSeq, opts.lastSeq ?? 0);
 
     // Then one pipeline per table, all at once on their own connections: finish (or do) its COPY, then build its
-    // indexes — one sorted build each instead of maintaining them row by row. While the big archive's indexes
-    // build, the other tables are still being COPYed: PostgreSQL parses jsonb and sorts on every core. (No
+    // indexes — one sorted build each instead of maintaining them row by row (measured: maintaining the archive's
+    // five indexes during its COPY costs twice the CPU of building them after). While the archive's indexes build,
+    // the row tables are still being encoded and COPYed: PostgreSQL parses jsonb and sorts on every core. (No
     // ANALYZE: CREATE INDEX sets the row counts the planner needs first; autovacuum analyzes soon after.)
     const readEnd = performance.now();
     let copiesEnd = readEnd;
-    // A big row table gets two connections as well; the first one then builds its indexes.
+    // Biggest row table first: its encoding (here) and COPY are the longest chain after the read.
+    const rowTables = [...rowProjections].sort((a, b) => (states.get(b)?.size ?? 0) - (states.get(a)?.size ?? 0));
+    // A big row table gets two connections as well.
     const rowConnections: { client: PoolClient }[][] = [];
     let nextConnection = 1 + 2 * appenders.length;
-    for (let i = 0; i < rowProjections.length; i++) {
-      const big = (states.get(rowProjections[i]!)?.size ?? 0) > 20_000;
+    for (let i = 0; i < rowTables.length; i++) {
+      const big = (states.get(rowTables[i]!)?.size ?? 0) > 20_000;
       const first = i === 0 ? await connection(0) : await connection(nextConnection++);
       rowConnections.push(big ? [first, await connection(nextConnection++)] : [first]);
     }
-    const buildIndexes = async (p: ProjectionDefinition, client: PoolClient) => {
-      await client.query(`SET maintenance_work_mem = '256MB'`);
-      for (const ix of indexes.get(p) ?? []) {
-        const t = performance.now();
-        await client.query(ix.create);
-        timings.indexBuildSeconds += (performance.now() - t) / 1000;
-      }
-      await client.query('RESET maintenance_work_mem');
+    /** A table's indexes, built on all of its connections at once (CREATE INDEX only takes a SHARE lock). */
+    const buildIndexes = async (p: ProjectionDefinition, clients: PoolClient[]) => {
+      const queue = [...(indexes.get(p) ?? [])];
+      await Promise.all(
+        [...new Set(clients)].map(async (client) => {
+          await client.query(`SET maintenance_work_mem = '256MB'`);
+          for (let ix = queue.shift(); ix; ix = queue.shift()) {
+            const t = performance.now();
+            await client.query(ix.create);
+            timings.indexBuildSeconds += (performance.now() - t) / 1000;
+          }
+          await client.query('RESET maintenance_work_mem');
+        }),
+      );
     };
     await Promise.all([
       ...appenders.map(async (a) => {
         await a.copy.end();
         rows[a.p.name] = a.copy.rows;
         copiesEnd = Math.max(copiesEnd, performance.now());
-        await buildIndexes(a.p, a.conns[0]!.client);
+        await buildIndexes(a.p, a.conns.map((c) => c.client));
       }),
-      ...rowProjections.map(async (p, i) => {
+      ...rowTables.map(async (p, i) => {
         const map = states.get(p)!;
-        const conns = rowConnections[i]!;
-        const copy = CopyWriter.open([...new Set(conns.map((c) => c.client))], schema, shadowOf(p), p);
+        const clients = rowConnections[i]!.map((c) => c.client);
+        const copy = CopyWriter.open([...new Set(clients)], schema, shadowOf(p), p);
         copies.push(copy);
-        for (const state of map.values()) await copy.push(toCopyLine(p.columns, p.toColumns(state)));
+        const encode = copyLineEncoder(p.columns);
+        for (const state of map.values()) {
+          const full = copy.push(encode(p.toColumns(state)));
+          if (full) await full;
+        }
         await copy.end();
         rows[p.name] = map.size;
         map.clear();
         copiesEnd = Math.max(copiesEnd, performance.now());
-        await buildIndexes(p, conns[0]!.client);
+        await buildIndexes(p, clients);
       }),
     ]);
     states.clear();
     timings.copyAfterReadSeconds = (copiesEnd - readEnd) / 1000;
-    timings.copySeconds += timings.copyAfterReadSeconds;
     timings.indexSeconds = (performance.now() - copiesEnd) / 1000;
     opts.onProgress?.(events, Math.max(total, events));
 

@@ -11,9 +11,10 @@ export function qualifiedTable(schema: string, table: string): string {
 
 /**
  * The live runner (rows as one JSON parameter, see insertRows) and the rebuild (COPY text, below) must hand
- * PostgreSQL the same value for every column, so the tables they produce are equal row for row: jsonb is always
- * JSON (a null is JSON null, never SQL NULL), numbers as JavaScript prints them, booleans, and times as the
- * ISO-8601 strings of the envelopes. The int specs compare both paths table by table.
+ * PostgreSQL the same value for every column, so the tables they produce are equal row for row: json and jsonb are
+ * always JSON (a null is JSON null, never SQL NULL) as JSON.stringify writes it — for json, which PostgreSQL keeps
+ * as text, that is the exact text both paths store —, numbers as JavaScript prints them, booleans, and times as
+ * the ISO-8601 strings of the envelopes. The int specs compare both paths table by table.
  */
 
 const COPY_SPECIAL = /[\\\n\r\t]/;
@@ -56,12 +57,25 @@ const COPY_ENCODERS: Record<ColumnType, CopyEncoder> = {
   integer: copyScalar,
   'double precision': copyScalar,
   boolean: copyScalar,
+  json: copyJson,
   jsonb: copyJson,
 };
 
 /** One row of COPY text format, newline included. */
 export function toCopyLine(columns: readonly ColumnSpec[], values: readonly (ColumnValue | undefined)[]): string {
-  let line = COPY_ENCODERS[columns[0]!.type](values[0]);
-  for (let i = 1; i < columns.length; i++) line += `\t${COPY_ENCODERS[columns[i]!.type](values[i])}`;
-  return `${line}\n`;
+  return copyLineEncoder(columns)(values);
+}
+
+/**
+ * The COPY line encoder of a fixed list of columns, with each column's encoder looked up once (a rebuild encodes
+ * every row of a table with the same columns).
+ */
+export function copyLineEncoder(columns: readonly ColumnSpec[]): (values: readonly (ColumnValue | undefined)[]) => string {
+  const encoders = columns.map((c) => COPY_ENCODERS[c.type]);
+  const n = encoders.length;
+  return (values) => {
+    let line = encoders[0]!(values[0]);
+    for (let i = 1; i < n; i++) line += `\t${encoders[i]!(values[i])}`;
+    return `${line}\n`;
+  };
 }
