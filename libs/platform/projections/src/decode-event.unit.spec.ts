@@ -1,5 +1,5 @@
 import { decodeStoredEvent, isPoisonEvent } from './decode-event';
-import { toCopyField, toCopyLine } from './sql-values';
+import { copyLineEncoder, toCopyField, toCopyLine } from './sql-values';
 
 const envelope = {
   schemaVersion: 1,
@@ -68,5 +68,10 @@ describe('COPY text and parameters', () => {
     expect(toCopyField('boolean', false)).toBe('f');
     expect(toCopyField('double precision', 0.1 + 0.2)).toBe('0.30000000000000004');
     expect(toCopyLine([{ name: 'a', type: 'bigint' }, { name: 'b', type: 'text' }], [12, null])).toBe('12\t\\N\n');
+    // json is the same text as jsonb (JSON.stringify's): PostgreSQL keeps it as written.
+    expect(toCopyField('json', { b: 1, a: 'x\ny' })).toBe('{"b":1,"a":"x\\\\ny"}');
+    expect(toCopyField('json', null)).toBe('null');
+    const columns = [{ name: 'a', type: 'bigint' }, { name: 'b', type: 'json' }, { name: 'c', type: 'text' }] as const;
+    expect(copyLineEncoder(columns)([7, [1, 'two'], 'tab\t'])).toBe(toCopyLine(columns, [7, [1, 'two'], 'tab\t']));
   });
 });

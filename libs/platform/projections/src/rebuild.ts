@@ -288,6 +288,8 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
       appenders.push({ p, copy, conns, seenIds: new Set(), encode: copyLineEncoder(p.columns) });
     }
     const states = new Map<ProjectionDefinition, Map<string, unknown>>(rowProjections.map((p) => [p, new Map()]));
+    // The same pairs as an array: iterating a Map's entries allocates an entry per step, for every event.
+    const evolving = [...states].map(([p, byKey]) => ({ p, byKey }));
 
     let events = 0;
     let lastSeq = 0;
@@ -302,12 +304,12 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
         if (event.seq <= lastSeq) throw new Error(`the source is not in stream order: seq ${event.seq} after ${lastSeq}`);
         lastSeq = event.seq;
         events++;
-        for (const [p, map] of states) {
+        for (const { p, byKey } of evolving) {
           const key = p.keyOf(event);
           if (key === null) continue;
-          const prev = map.get(key) ?? null;
+          const prev = byKey.get(key) ?? null;
           const state = safeEvolve(p, prev, event, opts.onEvolveError);
-          if (state !== null && state !== prev) map.set(key, state);
+          if (state !== null && state !== prev) byKey.set(key, state);
         }
         for (const a of appenders) {
           if (a.p.keyOf(event) === null) continue;
