@@ -10,3 +10,4 @@ export * from './roles';
 export * from './dto/agent-requests.dto';
 export * from './dto/key-requests.dto';
 export * from './vitals';
+export * from './posture';
