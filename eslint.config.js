@@ -8,9 +8,11 @@ const DEP_CONSTRAINTS = [
   { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:read-models'], bannedExternalImports: ['@nestjs/*'] },
   { sourceTag: 'type:read-models', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:read-models'], bannedExternalImports: ['@nestjs/*'] },
   { sourceTag: 'type:nest', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:nest'] },
-  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:platform', 'type:read-models', 'type:nest', 'type:testing'] },
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:platform', 'type:read-models', 'type:nest', 'type:testing', 'type:sdk'] },
   { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:platform', 'type:read-models', 'type:testing'] },
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:read-models'] },
+  // The agent SDK is published alone (@immune/agent-sdk): it depends on no workspace lib.
+  { sourceTag: 'type:sdk', onlyDependOnLibsWithTags: [], bannedExternalImports: ['@nestjs/*', 'pg', 'typeorm', 'pg-copy-streams'] },
 ];
 
 // Specs may also use the test helpers (fresh namespaces, spawned stacks); production code may not.
@@ -49,6 +51,13 @@ module.exports = [
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-explicit-any': 'off',
       '@nx/enforce-module-boundaries': ['error', { allow: [], depConstraints: SPEC_DEP_CONSTRAINTS }],
+    },
+  },
+  {
+    // The SDK's specs may compare its own copy of the wire types with the contracts.
+    files: ['libs/sdk/**/*.spec.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': ['error', { allow: [], depConstraints: SPEC_DEP_CONSTRAINTS.map((c) => (c.sourceTag === 'type:sdk' ? { ...c, onlyDependOnLibsWithTags: ['type:contracts', 'type:testing'] } : c)) }],
     },
   },
 ];

@@ -9,6 +9,8 @@ import { cpus, totalmem } from 'node:os';
 import { benchRebuildCli } from './rebuild/rebuild.bench';
 import { benchCommandLatency } from './commands/command-latency.bench';
 import { benchDetection } from './detection/detection.bench';
+import { benchVitals } from './vitals/vitals.bench';
+import { benchHealing } from './healing/healing.bench';
 
 type Bench = (args: string[]) => Promise<Record<string, unknown>>;
 
@@ -16,6 +18,8 @@ const BENCHES: Record<string, Bench> = {
   rebuild: benchRebuildCli,
   commands: benchCommandLatency,
   detection: benchDetection,
+  vitals: benchVitals,
+  healing: benchHealing,
 };
 
 async function main(): Promise<void> {

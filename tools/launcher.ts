@@ -10,7 +10,7 @@ import { connectNats, provisionAll } from '@immune/platform-jetstream';
 import { migrate } from '@immune/read-models';
 
 const ROOT = resolve(__dirname, '..', '..');
-const SERVICES = (process.env['IMMUNE_SERVICES'] || 'quarantine,projector,telemetry,sentinel,gateway').split(',').map((s) => s.trim()).filter(Boolean);
+const SERVICES = (process.env['IMMUNE_SERVICES'] || 'quarantine,projector,telemetry,sentinel,healer,escalation,gateway').split(',').map((s) => s.trim()).filter(Boolean);
 const COLORS = ['\x1b[36m', '\x1b[35m', '\x1b[33m', '\x1b[32m', '\x1b[34m', '\x1b[31m', '\x1b[90m'];
 const RESET = '\x1b[0m';
 const STARTUP_GRACE_MS = 15_000;
@@ -62,7 +62,12 @@ async function main(): Promise<void> {
     const entry = join(ROOT, 'dist', 'apps', child.name, 'src', 'main.js');
     const proc = spawn(process.execPath, ['-r', join(ROOT, 'tools', 'register-paths.cjs'), entry], {
       cwd: ROOT,
-      env: { ...process.env, LOG_FORMAT: process.env['LOG_FORMAT'] || (process.stdout.isTTY ? 'pretty' : 'json') },
+      env: {
+        ...process.env,
+        LOG_FORMAT: process.env['LOG_FORMAT'] || (process.stdout.isTTY ? 'pretty' : 'json'),
+        // The gateway's /ready waits for the services this launcher runs (all of them unless IMMUNE_SERVICES says otherwise).
+        IMMUNE_READY_SERVICES: process.env['IMMUNE_READY_SERVICES'] || SERVICES.filter((s) => s !== 'gateway').join(','),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.proc = proc;

@@ -3,6 +3,7 @@ import { registerMigrate } from './commands/migrate.command';
 import { registerProjections } from './commands/projections.command';
 import { registerEvents } from './commands/events.command';
 import { registerKeys } from './commands/keys.command';
+import { registerFleetSim } from './commands/fleet-sim.command';
 
 const program = new Command()
   .name('immune')
@@ -14,6 +15,7 @@ registerMigrate(program);
 registerProjections(program);
 registerEvents(program);
 registerKeys(program);
+registerFleetSim(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof InvalidArgumentError) process.stderr.write(`immune: ${e.message}\n`);

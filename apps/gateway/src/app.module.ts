@@ -22,6 +22,11 @@ import { ApiKeyGuard } from './auth/api-key.guard';
 import { AgentCommandHandler } from './commands/agent-command.handler';
 import { ProblemExceptionFilter } from './common/problem.filter';
 import { createValidationPipe } from './common/validation.pipe';
+import { DetectionConfigStore } from './config/detection-config.store';
+import { GetConfigHttpController } from './config/get-config/get-config.http.controller';
+import { PutDetectionConfigHttpController } from './config/put-detection-config/put-detection-config.http.controller';
+import { GetAgentVitalsHttpController } from './vitals/get-agent-vitals/get-agent-vitals.http.controller';
+import { VitalsHistoryQueries } from './vitals/vitals-history.queries';
 import { DashboardHttpController } from './dashboard/dashboard.http.controller';
 import { EventQueries } from './events/event.queries';
 import { ListEventsHttpController } from './events/list-events/list-events.http.controller';
@@ -29,6 +34,11 @@ import { EventLogVerifier } from './events/verify-events/event-log.verifier';
 import { VerifyEventsHttpController } from './events/verify-events/verify-events.http.controller';
 import type { GatewayContext } from './gateway.context';
 import { SERVICE } from './service-name';
+import { LiveFeed } from './stream/live-feed';
+import { LiveStreamHttpController } from './stream/live-stream.http.controller';
+import { HealingQueries } from './healing/healing.queries';
+import { ListHealingLogHttpController } from './healing/list-healing-log/list-healing-log.http.controller';
+import { ListHealingPatternsHttpController } from './healing/list-healing-patterns/list-healing-patterns.http.controller';
 import { HealthHttpController } from './health/health.http.controller';
 import { Readiness } from './health/readiness.service';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
@@ -45,6 +55,16 @@ import { QuarantineQueries } from './quarantines/quarantine.queries';
 import { TerminateAllHandler } from './quarantines/terminate-all/terminate-all.handler';
 import { TerminateAllHttpController } from './quarantines/terminate-all/terminate-all.http.controller';
 import { GetReportHttpController } from './report/get-report/get-report.http.controller';
+import { ApproveEscalationHttpController } from './escalations/approve-escalation/approve-escalation.http.controller';
+import { DeescalateEscalationHttpController } from './escalations/deescalate-escalation/deescalate-escalation.http.controller';
+import { EscalationCommandHandler } from './escalations/escalation-command.handler';
+import { EscalationHistoryHttpController } from './escalations/escalation-history/escalation-history.http.controller';
+import { EscalationQueries } from './escalations/escalation.queries';
+import { GetEscalationHttpController } from './escalations/get-escalation/get-escalation.http.controller';
+import { ListEscalationsHttpController } from './escalations/list-escalations/list-escalations.http.controller';
+import { RequestEscalationHttpController } from './escalations/request-escalation/request-escalation.http.controller';
+import { ChangeBaselineHttpController } from './posture/change-baseline/change-baseline.http.controller';
+import { GetPostureHttpController } from './posture/get-posture/get-posture.http.controller';
 import { ReportQueries } from './report/report.queries';
 import { IngestVitalsHttpController } from './vitals/ingest-vitals/ingest-vitals.http.controller';
 import { VitalsIngestHandler } from './vitals/vitals-ingest.handler';
@@ -93,9 +113,24 @@ export class AppModule {
         ListQuarantinesHttpController,
         TerminateAllHttpController,
         GetReportHttpController,
+        ListHealingLogHttpController,
+        ListHealingPatternsHttpController,
+        GetPostureHttpController,
+        ChangeBaselineHttpController,
+        // `history` before `:escalationId`.
+        ListEscalationsHttpController,
+        EscalationHistoryHttpController,
+        GetEscalationHttpController,
+        RequestEscalationHttpController,
+        ApproveEscalationHttpController,
+        DeescalateEscalationHttpController,
         ListEventsHttpController,
         VerifyEventsHttpController,
         IngestVitalsHttpController,
+        GetConfigHttpController,
+        PutDetectionConfigHttpController,
+        GetAgentVitalsHttpController,
+        LiveStreamHttpController,
       ],
       providers: [
         { provide: GATEWAY_CONTEXT, useValue: ctx },
@@ -109,11 +144,17 @@ export class AppModule {
         { provide: HealAllHandler, useValue: ctx.healAll },
         { provide: DecideAllApprovalsHandler, useValue: ctx.decideAllApprovals },
         { provide: ReportQueries, useValue: ctx.report },
+        { provide: EscalationQueries, useValue: ctx.escalations },
+        { provide: EscalationCommandHandler, useValue: ctx.escalationCommands },
         { provide: EventQueries, useValue: ctx.events },
         { provide: EventLogVerifier, useValue: ctx.verifier },
         { provide: Readiness, useValue: ctx.readiness },
         { provide: QuarantineQueries, useValue: ctx.quarantines },
+        { provide: HealingQueries, useValue: new HealingQueries(ctx.sql, ctx.names.pgSchema) },
         { provide: VitalsIngestHandler, useValue: ctx.vitals },
+        { provide: DetectionConfigStore, useValue: ctx.detectionConfig },
+        { provide: VitalsHistoryQueries, useValue: ctx.vitalsHistory },
+        { provide: LiveFeed, useValue: ctx.liveFeed },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ProblemExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },

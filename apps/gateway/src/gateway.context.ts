@@ -11,6 +11,8 @@ import { HealAllHandler } from './agents/heal-all/heal-all.handler';
 import { DecideAllApprovalsHandler } from './approvals/decide-all.handler';
 import { AgentCommandHandler } from './commands/agent-command.handler';
 import { CommandClient } from './commands/command.client';
+import { DetectionConfigStore } from './config/detection-config.store';
+import { VitalsHistoryQueries } from './vitals/vitals-history.queries';
 import { ProjectionProgress } from './commands/projection-progress';
 import { sqlRunnerOf, type SqlRunner } from './common/sql';
 import { EventQueries } from './events/event.queries';
@@ -22,8 +24,12 @@ import { ApiKeyService, bootstrapBanner } from './keys/api-key.service';
 import { GatewayMetrics } from './metrics/gateway.metrics';
 import { QuarantineQueries } from './quarantines/quarantine.queries';
 import { TerminateAllHandler } from './quarantines/terminate-all/terminate-all.handler';
-import { restingPosture } from './report/posture';
+import { postureFrom } from './report/posture';
+import { EscalationCommandHandler } from './escalations/escalation-command.handler';
+import { EscalationQueries } from './escalations/escalation.queries';
 import { SERVICE } from './service-name';
+import { LiveFeed } from './stream/live-feed';
+import { natsFeedSource } from './stream/live-feed.nats';
 import { ReportQueries } from './report/report.queries';
 
 /**
@@ -52,6 +58,12 @@ export interface GatewayContext {
   events: EventQueries;
   verifier: EventLogVerifier;
   readiness: Readiness;
+  /** The dashboard's live feed (`GET /api/v1/stream`). */
+  liveFeed: LiveFeed;
+  detectionConfig: DetectionConfigStore;
+  vitalsHistory: VitalsHistoryQueries;
+  escalations: EscalationQueries;
+  escalationCommands: EscalationCommandHandler;
   close(): Promise<void>;
 }
 
@@ -120,6 +132,13 @@ export async function openGatewayContext(opts: OpenOptions): Promise<GatewayCont
     const commands = new CommandClient(nc, names, config.commandTimeoutMs, metrics.observeCommand);
     const agents = new AgentQueries(sql, names.pgSchema);
     const agentCommands = new AgentCommandHandler(commands, progress, agents);
+    const liveFeed = new LiveFeed(natsFeedSource(nc, names), progress, {
+      onError: (what, e) => process.stderr.write(`${SERVICE}: live feed ${what}: ${e instanceof Error ? e.message : String(e)}\n`),
+    });
+    cleanups.push(() => liveFeed.stop());
+    const detectionConfig = new DetectionConfigStore(nc, names);
+    const escalations = new EscalationQueries(sql, names.pgSchema);
+    const posture = postureFrom(() => escalations.current());
     const ctx: GatewayContext = {
       config,
       names,
@@ -137,11 +156,16 @@ export async function openGatewayContext(opts: OpenOptions): Promise<GatewayCont
       terminateAll: new TerminateAllHandler(agents, agentCommands),
       healAll: new HealAllHandler(agents, agentCommands),
       decideAllApprovals: new DecideAllApprovalsHandler(agents, agentCommands),
-      report: new ReportQueries(sql, names.pgSchema, agents, restingPosture),
+      report: new ReportQueries(sql, names.pgSchema, agents, posture),
       events: new EventQueries(sql, names.pgSchema),
       verifier: new EventLogVerifier(() => verifyStream(nc, names)),
-      readiness: new Readiness(nc, sql, (s, within) => monitor.seen(s, within), readyServices(env), restingPosture),
+      readiness: new Readiness(nc, sql, (s, within) => monitor.seen(s, within), readyServices(env), posture),
       vitals: new VitalsIngestHandler(nc, names),
+      liveFeed,
+      detectionConfig,
+      vitalsHistory: new VitalsHistoryQueries(nc, names, sql, async () => (await detectionConfig.get()).detection.effective.fleet['anomalySigma'] as number),
+      escalations,
+      escalationCommands: new EscalationCommandHandler(nc, names, progress, config.commandTimeoutMs, metrics.observeCommand),
       close: closeAll,
     };
     return ctx;

@@ -6,6 +6,7 @@ import { runService } from '@immune/platform-nest';
 import { loadConfig } from '@immune/platform-runtime';
 import { AppModule } from './app.module';
 import { notFoundFallback } from './common/not-found.fallback';
+import { dashboardAssets } from './dashboard/dashboard-assets';
 import { openGatewayContext } from './gateway.context';
 import { SERVICE } from './service-name';
 import { setupOpenApi } from './openapi/openapi.setup';
@@ -28,6 +29,8 @@ async function main(): Promise<void> {
         app.set('etag', false);
         app.disable('x-powered-by');
         app.use(ctx.metrics.httpMiddleware());
+        // The dashboard's files and page paths (no key); `/` itself is DashboardHttpController.
+        app.use(dashboardAssets().middleware());
         app.setGlobalPrefix('api/v1', {
           exclude: [
             { path: 'health', method: RequestMethod.GET },

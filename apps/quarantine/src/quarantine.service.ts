@@ -1,17 +1,19 @@
 import type { Subscription } from '@nats-io/transport-node';
 import { Counter, type Registry } from 'prom-client';
-import { names as namesOf, type StoredEvent } from '@immune/contracts';
+import { names as namesOf, postureEffects, type StoredEvent } from '@immune/contracts';
 import {
   ChainCheckpointer,
   ConsumerLoop,
   EventStore,
   connectNats,
   decodeEvent,
+  openConfigBucket,
   provisionAll,
   startHeartbeat,
   type LoopLogger,
   type NatsContext,
 } from '@immune/platform-jetstream';
+import { PostureWatch } from '@immune/platform-partitions';
 import { newId, type RuntimeConfig } from '@immune/platform-runtime';
 import { AgentCommandHandler } from './agent-commands/agent-command.handler';
 import { AgentRepository } from './agent-commands/agent.repository';
@@ -34,6 +36,7 @@ export class QuarantineService {
     private readonly checkpointer: ChainCheckpointer,
     private readonly stopHeartbeat: () => void,
     private readonly inFlight: Set<Promise<unknown>>,
+    private readonly posture: PostureWatch,
   ) {}
 
   static async start(config: RuntimeConfig, log: LoopLogger, registry: Registry, opts: QuarantineServiceOptions = {}): Promise<QuarantineService> {
@@ -47,8 +50,19 @@ export class QuarantineService {
       labelNames: ['type', 'outcome', 'code'],
       registers: [registry],
     });
-    const handler = new AgentCommandHandler(store, new AgentRepository(store), () => new Date(), (type, outcome, code) =>
-      commands.inc({ type, outcome, code: code ?? '' }),
+    // The posture decides whether new agents may register (not at phoenix and above).
+    const posture = new PostureWatch(
+      await openConfigBucket(ctx.nc, names),
+      (p) => log.info({ posture: p.current, registrationOpen: postureEffects(p.current).registrationOpen }, 'posture changed'),
+      (revision) => log.warn({ revision }, 'posture ignored: unreadable (operator applies)'),
+    );
+    await posture.start();
+    const handler = new AgentCommandHandler(
+      store,
+      new AgentRepository(store),
+      () => new Date(),
+      (type, outcome, code) => commands.inc({ type, outcome, code: code ?? '' }),
+      () => posture.effects.registrationOpen,
     );
 
     const inFlight = new Set<Promise<unknown>>();
@@ -104,11 +118,12 @@ export class QuarantineService {
 
     const stopHeartbeat = startHeartbeat(ctx.nc, names, 'quarantine', newId());
     log.info({ subject: names.agentCommands }, 'quarantine service ready');
-    return new QuarantineService(ctx, subscription, statusLoop, checkpointer, stopHeartbeat, inFlight);
+    return new QuarantineService(ctx, subscription, statusLoop, checkpointer, stopHeartbeat, inFlight, posture);
   }
 
   async stop(): Promise<void> {
     this.stopHeartbeat();
+    this.posture.stop();
     this.subscription.unsubscribe();
     await Promise.allSettled([...this.inFlight]);
     await this.checkpointer.stop();

@@ -46,7 +46,7 @@ describe('sentinel: detection on the real vitals stream', () => {
     const spiking = publishRounds(nc, names, agents, 20, random, (id) => (id === 'spiky-1' ? { latencyFactor: 5 } : {}), 100);
     const [first] = await eventually(async () => commands.infections('spiky-1').length > 0 && commands.infections('spiky-1'), 5000);
     expect(first!.receivedAt - spikeStartedAt).toBeLessThan(2000);
-    process.stdout.write(`sentinel: ReportInfection ${first!.receivedAt - spikeStartedAt} ms after the spike started (1 s of it is the fleet-correlation delay)\n`);
+    process.stdout.write(`sentinel: ReportInfection ${first!.receivedAt - spikeStartedAt} ms after the spike started (an isolated anomaly: no fleet-correlation delay)\n`);
     await spiking;
     await sleep(1500);
 

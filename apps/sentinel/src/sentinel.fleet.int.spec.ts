@@ -9,10 +9,12 @@ const agents = Array.from({ length: 12 }, (_, i) => `fleet-${i}`);
 
 /**
  * Two instances, agents on both: an anomaly one instance sees reaches the other, and each counts the other's
- * agents with a baseline. Known race: an infection waits `correlationDelayMs` (1 s) for the anomalies of
- * agents spiking at the same moment; an agent whose spike starts later than that after the first one's is
- * judged before the fleet-wide picture exists, and is quarantined (enforce: true). Such a spread never
- * occurs here: the agents spike in the same rounds.
+ * agents with a baseline. An infection is judged at the end of its scoring batch, once the other instance has
+ * scored as far: isolated (no other agent showed the same anomaly type in the window) it is sent at once;
+ * shared, it waits `correlationDelayMs` (1 s) for the anomalies of agents spiking at the same moment. Known
+ * race: an agent whose spike starts later than that after the first one's is judged before the fleet-wide
+ * picture exists, and is quarantined (enforce: true). Such a spread never occurs here: the agents spike in the
+ * same rounds.
  */
 describe('sentinel: fleet correlation across instances', () => {
   let ns: string;
@@ -64,6 +66,8 @@ describe('sentinel: fleet correlation across instances', () => {
     }
     const warnings = [...logA.lines, ...logB.lines].filter((l) => l.level === 'warn' && l.message.startsWith('fleet-wide latency_spike: threat confidence '));
     expect(warnings.length).toBeGreaterThanOrEqual(1);
+    // Shared anomalies: none was sent as isolated (each waited for the fleet's picture).
+    expect(a.stats.infectionsIsolated + b.stats.infectionsIsolated).toBe(0);
   });
 
   it('adds an external_cause hypothesis when 15–30% of the fleet shows the same anomaly, and quarantines', async () => {
@@ -82,5 +86,21 @@ describe('sentinel: fleet correlation across instances', () => {
       expect(r.command.diagnoses[0]).toMatchObject({ hypothesis: 'infinite_loop' });
       expect(r.command.diagnoses.map((d) => d.hypothesis)).toContain('external_cause');
     }
+    expect(a.stats.infectionsIsolated + b.stats.infectionsIsolated).toBe(0);
+  });
+
+  it('sends an isolated anomaly at once, enforced, without external_cause', async () => {
+    const before = commands.infections().length;
+    // One agent that spiked in neither test above, on an anomaly type no other agent has shown.
+    const loner = (agents.filter(onA).slice(3, -1)[0] ?? agents.filter((id) => !onA(id)).slice(2, -1)[0])!;
+    await publishRounds(nc, names, agents, 6, random, (id) => (id === loner ? { tokenFactor: 10 } : {}), 100);
+    await eventually(async () => commands.infections().length >= before + 1, 5000);
+
+    const infections = commands.infections().slice(before);
+    expect(infections.map((r) => r.agentId)).toEqual([loner]);
+    expect(infections[0]!.command).toMatchObject({ enforce: true, fleetWide: false });
+    expect(infections[0]!.command.anomalies.map((x) => x.type)).toContain('input_token_spike');
+    expect(infections[0]!.command.diagnoses.map((d) => d.hypothesis)).not.toContain('external_cause');
+    expect(a.stats.infectionsIsolated + b.stats.infectionsIsolated).toBe(1);
   });
 });

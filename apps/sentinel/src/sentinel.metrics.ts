@@ -4,6 +4,10 @@ export interface SentinelGauges {
   partitionsOwned(): number;
   agentsInMemory(): number;
   bytesPerAgent(): number;
+  /** Sequence of the last vital handled (scored or skipped). */
+  position(): number;
+  /** Infections sent at once as isolated (no fleet-correlation delay). */
+  isolated(): number;
 }
 
 /** The sentinel's metrics. Counters are fed in bulk after each scoring batch, never per vital. */
@@ -39,6 +43,8 @@ export class SentinelMetrics {
     });
     new Gauge({ name: 'immune_sentinel_partitions_owned', help: 'Partitions this instance scores', registers, collect() { this.set(gauges.partitionsOwned()); } });
     new Gauge({ name: 'immune_sentinel_agents', help: 'Agents whose baselines this instance holds in memory', registers, collect() { this.set(gauges.agentsInMemory()); } });
+    new Gauge({ name: 'immune_sentinel_infections_isolated', help: 'Infections sent at once as isolated (no other agent showed the same anomaly type)', registers, collect() { this.set(gauges.isolated()); } });
+    new Gauge({ name: 'immune_sentinel_stream_position', help: 'Vitals stream sequence of the last vital handled', registers, collect() { this.set(gauges.position()); } });
     new Gauge({ name: 'immune_sentinel_agent_bytes', help: 'Estimated heap bytes per agent in memory (baseline, recent vitals, bookkeeping)', registers, collect() { this.set(gauges.bytesPerAgent()); } });
   }
 

@@ -7,6 +7,7 @@ import {
   applyFleetCorrelation,
   createAgentBaseline,
   describeBaseline,
+  parseDetectionSettings,
   resetWindow,
   restoreBaseline,
   snapshotBaseline,
@@ -27,7 +28,8 @@ import {
 import { PartitionLeases, watchKv, type KvWatch } from '@immune/platform-partitions';
 import { intFromEnv, newId, type RuntimeConfig } from '@immune/platform-runtime';
 import { BaselineStore, progressKey, type PartitionProgress, type StoredBaseline } from './baselines/baseline-store';
-import { DETECTION_CONFIG_KEY, DetectionSettingsCache, parseDetectionSettings } from './config/detection-settings';
+import { DETECTION_CONFIG_KEY } from './config/detection-settings';
+import { PostureAwareSettings, PostureWatch } from './posture/posture-watch';
 import { FleetExchange } from './fleet/fleet-exchange';
 import { InfectionSender, type InfectionRequest, type SendOutcome } from './infections/infection-sender';
 import { AgentState, estimateAgentBytes } from './scoring/agent-state';
@@ -48,10 +50,17 @@ export interface SentinelOptions {
   /** Dirty baselines and partition progress are persisted this often (default 5 s). */
   snapshotEveryMs?: number;
   /**
-   * An infection waits this long before it is correlated with the fleet and sent (default 1 s), so the
-   * anomalies of agents spiking at the same moment (scored a little later, or on another instance) are in.
+   * An infection that others share (another agent showed one of its anomaly types within the fleet window)
+   * waits this long before it is correlated with the fleet and sent (default 1 s), so the anomalies of agents
+   * spiking at the same moment (scored a little later, or on another instance) are in. An isolated one is
+   * sent at once.
    */
   correlationDelayMs?: number;
+  /**
+   * How long an infection may wait to learn whether it is isolated — for the other instances to report having
+   * scored as far as this one (default 250 ms); past it, it is treated as shared and waits `correlationDelayMs`.
+   */
+  isolationMaxWaitMs?: number;
   /** A sent infection that the status KV never turned into a quarantine stops holding the agent after this (default 60 s). */
   holdTimeoutMs?: number;
   /** Heartbeat period, and how recent a heartbeat must be to count an instance as live (defaults 2 s, 5 s). */
@@ -71,6 +80,8 @@ export interface SentinelStats {
   invalid: number;
   infectionsSent: number;
   infectionsPending: number;
+  /** Infections sent at once because no other agent showed the same anomaly (no correlation delay). */
+  infectionsIsolated: number;
   /** Stream sequence of the last vital handled. */
   position: number;
   /** Agents with a baseline across the fleet, as fleet correlation counts them. */
@@ -95,6 +106,19 @@ interface PendingInfection {
   baseline: BaselineSummary;
 }
 
+/** At most this many vitals behind the detecting batch are waited for before judging isolation. */
+const ISOLATION_LOOKAHEAD = 256;
+
+interface AwaitingIsolation {
+  d: PendingInfection;
+  /**
+   * The stream position every instance must have scored before it is judged: the end of the batch that
+   * detected it plus what was already in the stream behind it (capped); -1 until the batch ends.
+   */
+  position: number;
+  deadline: number;
+}
+
 const QUARANTINED = new Set(['restricted', 'suspended', 'terminated']);
 const SERIALIZE_CHUNK = 500;
 
@@ -109,18 +133,23 @@ export class SentinelService {
   private readonly instanceId: string;
   private readonly P: number;
   private readonly quarantinedIds = new Set<string>();
-  private readonly settings = new DetectionSettingsCache();
+  private readonly settings = new PostureAwareSettings();
+  /** The fleet posture in force (KV `posture`): observe mode, stricter thresholds, approval for every healing. */
+  private readonly posture = new PostureWatch(this.settings);
   private settingsRevision = 0;
   private readonly heldAgents = new Set<AgentState>();
   private pending: PendingInfection[] = [];
+  private awaitingIsolation: AwaitingIsolation[] = [];
   private readonly fleetWarnedAt = new Map<AnomalyType, number>();
   private readonly progressWritten = new Map<number, number>();
   private snapshotChain: Promise<void> = Promise.resolve();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly watches: KvWatch[] = [];
   private infectionsSent = 0;
+  private isolatedSent = 0;
   private handlerErrors = 0;
   private batchOpen = false;
+  private batchLast: JsMsg | null = null;
   private batchStart = 0;
   private stopped = false;
   private readonly bytesPerAgent: number;
@@ -154,7 +183,9 @@ export class SentinelService {
       anomaly: (agent, type, ts) => this.fleet.record(agent.agentId, type, ts),
       infection: (agent, infection) => this.detected(agent, infection),
     });
-    this.fleet = new FleetExchange(ctx.nc, this.names, this.instanceId, () => this.scorer.agentsWithBaseline());
+    this.fleet = new FleetExchange(ctx.nc, this.names, this.instanceId, () => this.scorer.agentsWithBaseline(), {
+      onRemote: () => this.checkIsolation(Date.now()),
+    });
     this.sender = new InfectionSender(ctx.nc, this.names, (request, outcome) => this.sent(request, outcome), {
       timeoutMs: opts.commandTimeoutMs ?? config.commandTimeoutMs,
     });
@@ -164,6 +195,8 @@ export class SentinelService {
       partitionsOwned: () => this.scorer.ownedPartitions().length,
       agentsInMemory: () => this.scorer.agents.size,
       bytesPerAgent: () => this.bytesPerAgent,
+      position: () => this.scorer.position,
+      isolated: () => this.isolatedSent,
     });
     this.monitor = new HeartbeatMonitor(ctx.nc, this.names);
   }
@@ -194,7 +227,8 @@ export class SentinelService {
       skippedReplayed: s.skippedReplayed,
       invalid: s.invalid,
       infectionsSent: this.infectionsSent,
-      infectionsPending: this.pending.length + this.sender.pending,
+      infectionsPending: this.pending.length + this.awaitingIsolation.length + this.sender.pending,
+      infectionsIsolated: this.isolatedSent,
       position: s.position,
       fleetAgentsWithBaseline: this.fleet.agentsWithBaseline(),
     };
@@ -230,6 +264,7 @@ export class SentinelService {
   private async run(): Promise<void> {
     const { nc } = this.ctx;
     this.watches.push(await watchKv(this.buckets.config, (e) => this.onSettings(e), { key: DETECTION_CONFIG_KEY }));
+    this.watches.push(await this.posture.watch(this.buckets.config, this.log));
     this.watches.push(await watchKv(this.statusKv, (e) => this.onStatus(e)));
     this.fleet.start();
     this.monitor.start();
@@ -272,6 +307,7 @@ export class SentinelService {
       this.batchStart = performance.now();
       setImmediate(() => this.closeBatch());
     }
+    this.batchLast = m;
     try {
       this.scorer.handle(m);
     } catch (e) {
@@ -285,7 +321,22 @@ export class SentinelService {
     this.batchOpen = false;
     this.metrics.batchSeconds.observe((performance.now() - this.batchStart) / 1000);
     this.metrics.flush(this.scorer);
-    this.fleet.flush();
+    this.fleet.flush(this.scorer.position);
+    const last = this.batchLast;
+    this.batchLast = null;
+    if (this.awaitingIsolation.length > 0) {
+      // The vitals already in the stream behind this batch (up to ISOLATION_LOOKAHEAD) count too: agents
+      // spiking in the same moment may sit just behind it, here or on another instance.
+      let pending = 0;
+      try {
+        pending = last ? last.info.pending : 0;
+      } catch {
+        pending = 0;
+      }
+      const target = this.scorer.position + Math.min(Math.max(0, pending), ISOLATION_LOOKAHEAD);
+      for (const w of this.awaitingIsolation) if (w.position < 0) w.position = target;
+      this.checkIsolation(Date.now());
+    }
   }
 
   // ---- partitions -----------------------------------------------------------------------------------------
@@ -398,18 +449,67 @@ export class SentinelService {
 
   // ---- infections -----------------------------------------------------------------------------------------
 
-  /** Called by the scorer (hot path): remember the infection; it is correlated and sent a moment later. */
+  /**
+   * Called by the scorer (hot path). An isolated infection — no other agent showed any of its anomaly types
+   * within the fleet window, or too few agents have a baseline for fleet correlation — is correlated and sent
+   * at once. Only when others show the same anomaly does it wait `correlationDelayMs`, so the anomalies of
+   * agents spiking at the same moment (scored a little later, or on another instance) are in before deciding
+   * whether it is fleet-wide.
+   */
   private detected(agent: AgentState, infection: Infection): void {
     this.heldAgents.add(agent);
     const config = agent.config ?? this.settings.resolve(agent.agentType);
-    this.pending.push({
-      agent, infection, config, detectedAt: Date.now(), recentVitals: agent.recentVitals(), baseline: describeBaseline(agent.baseline, config),
-    });
+    const now = Date.now();
+    const d: PendingInfection = {
+      agent, infection, config, detectedAt: now, recentVitals: agent.recentVitals(), baseline: describeBaseline(agent.baseline, config),
+    };
+    if (this.fleet.agentsWithBaseline() < config.fleetMinAgents) {
+      // Too few agents for fleet correlation: nothing to wait for.
+      this.isolatedSent++;
+      this.dispatch(d, this.fleet.correlate(now, config), now);
+      return;
+    }
+    // Decided at the end of this scoring batch (the vitals scored with it count), once the other instances
+    // have scored as far: see checkIsolation.
+    this.awaitingIsolation.push({ d, position: -1, deadline: now + (this.opts.isolationMaxWaitMs ?? 250) });
+  }
+
+  /**
+   * Isolated (no other agent showed one of its anomaly types within the fleet window, as far as this instance
+   * and every other live one have scored) → sent at once; shared → waits `correlationDelayMs`; not known by
+   * the deadline (another instance lags) → treated as shared.
+   */
+  private checkIsolation(now: number): void {
+    if (this.awaitingIsolation.length === 0) return;
+    const still: AwaitingIsolation[] = [];
+    for (const w of this.awaitingIsolation) {
+      if (w.position < 0) {
+        still.push(w);
+        continue;
+      }
+      const { d } = w;
+      const types = d.infection.anomalies.map((a) => a.type);
+      if (this.fleet.othersShowing(d.agent.agentId, types, now, d.config.fleetWindowMs) || now > w.deadline) {
+        this.pending.push(d);
+      } else if (this.scorer.position >= w.position && this.fleet.othersReached(w.position)) {
+        this.isolatedSent++;
+        this.dispatch(d, this.fleet.correlate(now, d.config), now);
+      } else {
+        still.push(w);
+      }
+    }
+    this.awaitingIsolation = still;
   }
 
   /** Sends the infections whose correlation delay is over (all of them when `all`), and ends stale holds. */
   private evaluate(all: boolean): void {
     const now = Date.now();
+    if (all) {
+      for (const w of this.awaitingIsolation) this.pending.push(w.d);
+      this.awaitingIsolation = [];
+    } else {
+      this.checkIsolation(now);
+    }
     if (this.pending.length > 0) {
       const delay = this.opts.correlationDelayMs ?? 1000;
       const due = all ? this.pending : this.pending.filter((d) => d.detectedAt + delay <= now);
@@ -418,29 +518,40 @@ export class SentinelService {
       for (const d of due) {
         let fleet = correlations.get(d.config);
         if (!fleet) correlations.set(d.config, (fleet = this.fleet.correlate(now, d.config)));
-        const applied = applyFleetCorrelation(d.infection, fleet);
-        if (applied === null) {
-          this.warnFleetWide(fleet, d.config, now);
-          // Recorded, not quarantined: the agent goes on learning (its anomalous samples are never learned).
-          d.agent.held = false;
-          d.agent.quietUntil = now + d.config.fleetWindowMs;
-          this.heldAgents.delete(d.agent);
-          this.report(d, d.infection, false, true);
-        } else {
-          d.agent.heldSince = now;
-          this.report(d, applied, true, false);
-        }
+        this.dispatch(d, fleet, now);
       }
     }
     const holdTimeoutMs = this.opts.holdTimeoutMs ?? 60_000;
     for (const a of this.heldAgents) {
       if (!a.held) {
         this.heldAgents.delete(a);
-      } else if (!a.quarantined && !a.quarantineSeen && now - a.heldSince > holdTimeoutMs && !this.pending.some((d) => d.agent === a)) {
+      } else if (!a.quarantined && !a.quarantineSeen && now - a.heldSince > holdTimeoutMs && !this.pending.some((d) => d.agent === a) && !this.awaitingIsolation.some((w) => w.d.agent === a)) {
         // The infection never became a quarantine (refused, or the command was lost): judge the agent afresh.
         a.held = false;
         this.heldAgents.delete(a);
       }
+    }
+  }
+
+  /** Applies the fleet's picture to one infection and sends it: fleet-wide ones are recorded, not enforced. */
+  private dispatch(d: PendingInfection, fleet: FleetCorrelation, now: number): void {
+    const applied = applyFleetCorrelation(d.infection, fleet);
+    if (applied === null) {
+      this.warnFleetWide(fleet, d.config, now);
+      // Recorded, not quarantined: the agent goes on learning (its anomalous samples are never learned).
+      d.agent.held = false;
+      d.agent.quietUntil = now + d.config.fleetWindowMs;
+      this.heldAgents.delete(d.agent);
+      this.report(d, d.infection, false, true);
+    } else if (!this.posture.effects.enforce) {
+      // Observe mode: recorded (enforced: false), never enforced; the agent keeps working and is judged afresh.
+      d.agent.held = false;
+      d.agent.quietUntil = now + d.config.fleetWindowMs;
+      this.heldAgents.delete(d.agent);
+      this.report(d, applied, false, false);
+    } else {
+      d.agent.heldSince = now;
+      this.report(d, applied, true, false);
     }
   }
 
@@ -458,7 +569,7 @@ export class SentinelService {
         deviation: infection.deviation,
         severity: infection.severity,
         diagnoses: infection.diagnoses,
-        requiresApproval: infection.requiresApproval,
+        requiresApproval: infection.requiresApproval || this.posture.effects.healingNeedsApproval,
         enforce,
         fleetWide,
         forensic: { recentVitals: d.recentVitals, baseline: d.baseline, diagnoses: infection.diagnoses },
@@ -540,7 +651,7 @@ export class SentinelService {
       this.log.warn({ revision: e.revision }, 'detection settings ignored: not valid JSON');
       return;
     }
-    const checked = parseDetectionSettings(value);
+    const checked = parseDetectionSettings(value, { allowMetadata: true });
     if (!checked.ok) {
       this.log.warn({ revision: e.revision, reason: checked.reason }, 'detection settings ignored: invalid');
       return;

@@ -78,6 +78,8 @@ export function rng(seed: number): () => number {
 export interface VitalShape {
   latencyFactor?: number;
   toolFactor?: number;
+  /** Multiplies input tokens (an input_token_spike). */
+  tokenFactor?: number;
   agentType?: string;
 }
 
@@ -87,7 +89,7 @@ export function vital(agentId: string, random: () => number, shape: VitalShape =
   return JSON.stringify({
     agentId,
     latencyMs: Math.round(1000 * j() * (shape.latencyFactor ?? 1)),
-    inputTokens: Math.round(500 * j()),
+    inputTokens: Math.round(500 * j() * (shape.tokenFactor ?? 1)),
     outputTokens: Math.round(200 * j()),
     costUsd: Number((0.01 * j()).toFixed(5)),
     toolCalls: Math.round((2 + Math.floor(random() * 3)) * (shape.toolFactor ?? 1)),

@@ -1,6 +1,7 @@
 import type { Diagnosis, HealMode, QuarantineLevel, ReasonCode, Severity } from './agent-events';
 import type { ApproveHealing, RejectHealing, ReportInfection, RequestHealing } from './detection-events';
 import type { ErrorBody } from './errors';
+import type { HealingCommand } from './healing-events';
 
 /** Metadata every command carries; the decider is pure, so time and new ids arrive with the command. */
 export interface CommandMeta {
@@ -66,7 +67,8 @@ export type AgentCommandBody =
   | ReportInfection
   | ApproveHealing
   | RejectHealing
-  | RequestHealing;
+  | RequestHealing
+  | HealingCommand;
 
 export type AgentCommand = AgentCommandBody & CommandMeta;
 

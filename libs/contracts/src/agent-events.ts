@@ -1,5 +1,6 @@
 import type { DetectionEvent } from './detection-events';
 import type { NewEvent } from './envelope';
+import type { HealingEvent } from './healing-events';
 
 export const AGENT_STATUSES = ['active', 'restricted', 'suspended', 'terminated'] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
@@ -105,7 +106,8 @@ export type AgentEvent =
   | NewEvent<'QuarantineEscalated', QuarantineEscalatedData>
   | NewEvent<'AgentReleased', AgentReleasedData>
   | NewEvent<'AgentTerminated', AgentTerminatedData>
-  | DetectionEvent;
+  | DetectionEvent
+  | HealingEvent;
 
 export type AgentEventType = AgentEvent['type'];
 
@@ -121,6 +123,11 @@ export const AGENT_EVENT_TYPES: readonly AgentEventType[] = [
   'HealingApproved',
   'HealingRejected',
   'HealingRequested',
+  'HealingStarted',
+  'HealingProbationStarted',
+  'HealingActionSucceeded',
+  'HealingActionFailed',
+  'HealingExhausted',
 ];
 
 export const NO_RESTRICTIONS: Restrictions = Object.freeze({

@@ -28,6 +28,8 @@ export interface Names {
   readonly statusBucket: string;
   /** Request/reply from the gateway (or any tool) to the quarantine service. */
   readonly agentCommands: string;
+  /** Request/reply to the escalation service (escalations and the resting posture). */
+  readonly escalationCommands: string;
   /** Request/reply from the healer to one agent. */
   agentChannel(agentId: string): string;
   /** Core-NATS notice the projector publishes after each committed batch: `{ "seq": number }`. */
@@ -40,6 +42,8 @@ export interface Names {
   readonly sentinelLeases: string;
   /** KV bucket of persisted baselines: key = agentId, plus `partition.p{n}` progress entries. */
   readonly baselines: string;
+  /** KV bucket of the healer's per-agent leases: key = agentId, value `{ "owner", "expiresAt", "healingId" }`. */
+  readonly healingLeases: string;
   /** KV bucket of runtime configuration (key `detection`: per-fleet and per-agentType thresholds). */
   readonly configBucket: string;
   /** Core-NATS exchange of the sentinels' anomalies and baseline counts (fleet correlation). */
@@ -63,12 +67,14 @@ export function names(ns: string): Names {
     rejectedVitals: `${ns}.rejected.vitals`,
     statusBucket: `${ns}_agent_status`,
     agentCommands: `${ns}.commands.agent`,
+    escalationCommands: `${ns}.commands.escalation`,
     agentChannel: (agentId) => `${ns}.agents.${agentId}.commands`,
     projectionProgress: `${ns}.projections.progress`,
     heartbeats: `${ns}.services.heartbeat`,
     projectorControl: `${ns}.projections.control`,
     sentinelLeases: `${ns}_sentinel_leases`,
     baselines: `${ns}_baselines`,
+    healingLeases: `${ns}_healing_leases`,
     configBucket: `${ns}_config`,
     sentinelAnomalies: `${ns}.sentinel.anomalies`,
     pgSchema: ns,

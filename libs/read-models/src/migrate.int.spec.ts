@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { openDataSource } from '@immune/platform-postgres';
 import { loadConfig } from '@immune/platform-runtime';
 import { createTestEnv, type TestEnv } from '@immune/testing';
-import { AgentEntity, ProjectionCheckpointEntity, READ_MODEL_ENTITIES, migrate } from './index';
+import { AgentEntity, ProjectionCheckpointEntity, READ_MODEL_ENTITIES, READ_MODEL_MIGRATIONS, migrate } from './index';
 
 /** docs/read-models.md, column by column. */
 const EXPECTED: Record<string, Record<string, string>> = {
@@ -24,6 +24,25 @@ const EXPECTED: Record<string, Record<string, string>> = {
   idempotency_keys: {
     actor: 'text', key: 'text', method: 'text', path: 'text', request_hash: 'text', status: 'integer', body: 'jsonb', headers: 'jsonb', created_at: 'timestamp with time zone',
   },
+  escalations: {
+    escalation_id: 'text', status: 'text', from_profile: 'text', to_profile: 'text', type: 'text', requested_at: 'timestamp with time zone',
+    expires_at: 'timestamp with time zone', ended_at: 'timestamp with time zone', opened_seq: 'bigint', doc: 'jsonb',
+  },
+  posture: { id: 'integer', current: 'text', baseline: 'text', version: 'bigint', changed_at: 'timestamp with time zone', doc: 'jsonb' },
+  vitals_rollups: {
+    agent_id: 'text', minute: 'timestamp with time zone', count: 'integer', failures: 'integer', retries: 'bigint', latency_sum_ms: 'double precision',
+    latency_max_ms: 'double precision', input_tokens: 'bigint', output_tokens: 'bigint', tokens: 'bigint', cost_usd: 'double precision',
+    tool_calls: 'bigint', last_vital_at: 'timestamp with time zone',
+  },
+  healing_log: {
+    seq: 'bigint', agent_id: 'text', healing_id: 'text', quarantine_id: 'text', type: 'text', outcome: 'text', diagnosis: 'text', action: 'text',
+    attempt: 'integer', reason: 'text', detail: 'text', occurred_at: 'timestamp with time zone',
+  },
+  healing_patterns: { pattern_key: 'text', diagnosis: 'text', action: 'text', successes: 'integer', failures: 'integer' },
+  healing_agent_memory: {
+    memory_key: 'text', agent_id: 'text', diagnosis: 'text', healings: 'integer', exhaustions: 'integer', last_outcome: 'text',
+    last_at: 'timestamp with time zone', doc: 'jsonb',
+  },
 };
 
 const KEYS: Record<string, string[]> = {
@@ -34,6 +53,12 @@ const KEYS: Record<string, string[]> = {
   projection_checkpoints: ['name'],
   api_keys: ['name'],
   idempotency_keys: ['actor', 'key'],
+  escalations: ['escalation_id'],
+  posture: ['id'],
+  vitals_rollups: ['agent_id', 'minute'],
+  healing_agent_memory: ['memory_key'],
+  healing_log: ['seq'],
+  healing_patterns: ['pattern_key'],
 };
 
 describe('read-model migrations', () => {
@@ -51,7 +76,7 @@ describe('read-model migrations', () => {
   it('run concurrently: one of them applies, the others find nothing to do; running again is a no-op', async () => {
     const config = loadConfig(env.env);
     const results = await Promise.all([migrate(config), migrate(config), migrate(config)]);
-    expect(results.flat()).toEqual(['ReadModels1767225600000']);
+    expect(results.flat()).toEqual(READ_MODEL_MIGRATIONS.map((m) => m.name));
     expect(await migrate(config)).toEqual([]);
   });
 
@@ -82,7 +107,7 @@ describe('read-model migrations', () => {
 
   it('start every projection checkpoint at 0, and the entities read the tables', async () => {
     const cps = await ds.getRepository(ProjectionCheckpointEntity).find({ order: { name: 'ASC' } });
-    expect(cps.map((c) => [c.name, c.lastSeq])).toEqual([['agents', 0], ['events', 0], ['quarantines', 0], ['report', 0]]);
+    expect(cps.map((c) => [c.name, c.lastSeq])).toEqual([['agents', 0], ['escalations', 0], ['events', 0], ['healing_agent_memory', 0], ['healing_log', 0], ['healing_patterns', 0], ['posture', 0], ['quarantines', 0], ['report', 0]]);
     await ds.query(`INSERT INTO "${env.namespace}".agents VALUES ('a', 'active', NULL, NULL, NULL, false, 12, '{"agentId":"a"}')`);
     const agent = await ds.getRepository(AgentEntity).findOneByOrFail({ agentId: 'a' });
     expect(agent).toMatchObject({ agentId: 'a', status: 'active', quarantined: false, version: 12, doc: { agentId: 'a' } });
@@ -90,9 +115,9 @@ describe('read-model migrations', () => {
 
   it('another namespace in the same database gets its own tables', async () => {
     const other = `${env.namespace}_b`;
-    expect(await migrate({ databaseUrl: env.databaseUrl, namespace: other })).toEqual(['ReadModels1767225600000']);
+    expect(await migrate({ databaseUrl: env.databaseUrl, namespace: other })).toEqual(READ_MODEL_MIGRATIONS.map((m) => m.name));
     const n = await ds.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1`, [other]);
-    expect(n[0]!.n).toBe(8);
+    expect(n[0]!.n).toBe(Object.keys(EXPECTED).length + 1); // + migrations
     const a = await ds.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM "${other}".agents`);
     expect(a[0]!.n).toBe(0);
   });

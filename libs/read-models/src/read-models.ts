@@ -6,11 +6,23 @@ import { eventsProjection } from './events/events.projection';
 import { ApiKeyEntity } from './keys/api-key.entity';
 import { IdempotencyKeyEntity } from './keys/idempotency-key.entity';
 import { ReadModels1767225600000 } from './migrations/1767225600000-read-models';
+import { VitalsRollups1767484800000 } from './migrations/1767484800000-vitals-rollups';
+import { Escalations1767312000000 } from './migrations/1767312000000-escalations';
+import { Healing1767398400000 } from './migrations/1767398400000-healing';
+import { HealingAgentMemoryEntity, HealingLogEntity, HealingPatternEntity } from './healing/healing.entities';
+import { healingAgentMemoryProjection } from './healing/healing-agent-memory.projection';
+import { healingLogProjection } from './healing/healing-log.projection';
+import { healingPatternsProjection } from './healing/healing-patterns.projection';
+import { EscalationEntity } from './escalations/escalation.entity';
+import { escalationsProjection } from './escalations/escalations.projection';
+import { PostureEntity } from './posture/posture.entity';
+import { postureProjection } from './posture/posture.projection';
 import type { ProjectionDefinition } from './projection';
 import { QuarantineEntity } from './quarantines/quarantine.entity';
 import { quarantinesProjection } from './quarantines/quarantines.projection';
 import { ReportEntity } from './report/report.entity';
 import { reportProjection } from './report/report.projection';
+import { VitalsRollupEntity } from './vitals/vitals-rollup.entity';
 
 /** Every table's entity, for a DataSource bound to the namespace schema (`schema: namespace`). */
 export const READ_MODEL_ENTITIES = [
@@ -21,10 +33,16 @@ export const READ_MODEL_ENTITIES = [
   ProjectionCheckpointEntity,
   ApiKeyEntity,
   IdempotencyKeyEntity,
+  VitalsRollupEntity,
+  EscalationEntity,
+  PostureEntity,
+  HealingLogEntity,
+  HealingPatternEntity,
+  HealingAgentMemoryEntity,
 ];
 
 /** In order; each creates its tables in the DataSource's schema. */
-export const READ_MODEL_MIGRATIONS = [ReadModels1767225600000];
+export const READ_MODEL_MIGRATIONS = [ReadModels1767225600000, Escalations1767312000000, Healing1767398400000, VitalsRollups1767484800000];
 
 /** Every projection of the event log, in the order the projector applies them within a batch. */
 export const READ_MODEL_PROJECTIONS: readonly ProjectionDefinition[] = [
@@ -32,6 +50,11 @@ export const READ_MODEL_PROJECTIONS: readonly ProjectionDefinition[] = [
   quarantinesProjection as ProjectionDefinition,
   reportProjection as ProjectionDefinition,
   eventsProjection as ProjectionDefinition,
+  escalationsProjection as ProjectionDefinition,
+  postureProjection as ProjectionDefinition,
+  healingLogProjection as ProjectionDefinition,
+  healingPatternsProjection as ProjectionDefinition,
+  healingAgentMemoryProjection as ProjectionDefinition,
 ];
 
 /** The names `projections rebuild --name` accepts (= checkpoint names). */

@@ -16,7 +16,7 @@ function workspaceRoot(from: string): string {
 
 const ROOT = workspaceRoot(__dirname);
 
-export type ServiceName = 'gateway' | 'quarantine' | 'projector' | 'telemetry' | 'sentinel';
+export type ServiceName = 'gateway' | 'quarantine' | 'projector' | 'telemetry' | 'sentinel' | 'healer' | 'escalation';
 
 export interface RunningService {
   name: ServiceName;
@@ -79,6 +79,8 @@ export async function startStack(names: ServiceName[], extraEnv: NodeJS.ProcessE
     PROJECTOR_METRICS_PORT: '0',
     TELEMETRY_METRICS_PORT: '0',
     SENTINEL_METRICS_PORT: '0',
+    ESCALATION_METRICS_PORT: '0',
+    HEALER_METRICS_PORT: '0',
     ...extraEnv,
   };
   const services = new Map<ServiceName, RunningService>();

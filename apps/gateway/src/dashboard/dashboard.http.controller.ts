@@ -1,21 +1,20 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '../auth/auth.decorators';
-import { loadDashboardHtml } from './dashboard.page';
+import type { GatewayResponse } from '../common/http-types';
+import { DASHBOARD_HTML_HEADERS, dashboardAssets } from './dashboard-assets';
 
-/** `GET /`: the operator page (static HTML + JS; it calls the API with the key the operator pastes). */
+/**
+ * `GET /`: the operator dashboard (apps/dashboard, built by `npm run build`); its files and page paths are
+ * served by `DashboardAssets.middleware()` (main.ts). It calls the API with the key the operator signs in with.
+ */
 @ApiExcludeController()
 @Public()
 @Controller()
 export class DashboardHttpController {
-  private readonly html = loadDashboardHtml();
-
   @Get()
-  @Header('Content-Type', 'text/html; charset=utf-8')
-  @Header('Cache-Control', 'no-cache')
-  @Header('Content-Security-Policy', "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
-  @Header('X-Content-Type-Options', 'nosniff')
-  page(): string {
-    return this.html;
+  page(@Res({ passthrough: true }) res: GatewayResponse): string {
+    for (const [k, v] of Object.entries(DASHBOARD_HTML_HEADERS)) res.setHeader(k, v);
+    return dashboardAssets().indexHtml();
   }
 }

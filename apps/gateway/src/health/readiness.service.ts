@@ -65,9 +65,9 @@ export class Readiness {
   }
 }
 
-/** IMMUNE_READY_SERVICES, default `quarantine,projector,telemetry,sentinel`. */
+/** IMMUNE_READY_SERVICES, default `quarantine,projector,telemetry,sentinel,healer,escalation`. */
 export function readyServices(env: NodeJS.ProcessEnv): string[] {
-  const raw = env['IMMUNE_READY_SERVICES'] ?? 'quarantine,projector,telemetry,sentinel';
+  const raw = env['IMMUNE_READY_SERVICES'] ?? 'quarantine,projector,telemetry,sentinel,healer,escalation';
   return raw
     .split(',')
     .map((s) => s.trim())

@@ -1,7 +1,11 @@
 /**
- * The fleet posture the gateway reports. Until the escalation service exists the fleet always rests at
- * `operator` (normal enforcement); this is the one place to change when it arrives.
+ * The fleet posture the gateway reports (`/ready`, `/report`): the profile in force as the `posture` read
+ * model shows it (written from the escalation service's events); no row yet = the default, operator.
  */
 export type PostureSource = () => Promise<string>;
 
 export const restingPosture: PostureSource = async () => 'operator';
+
+export function postureFrom(read: () => Promise<string>): PostureSource {
+  return () => read().catch(() => 'unknown');
+}

@@ -58,6 +58,19 @@ describe('AgentCommandHandler against the real event log', () => {
     expect(events.every((e) => e.envelope.actor === 'spec')).toBe(true);
   });
 
+  it('refuses a new agent with AGENT.REGISTRATION_CLOSED while the posture closes registration; a known agent is unaffected', async () => {
+    let open = true;
+    const store = new EventStore(nc, names);
+    const h = new AgentCommandHandler(store, new AgentRepository(store), () => new Date(), () => undefined, () => open);
+    ok(await h.handle(req('known-1', { type: 'RegisterAgent', model: 'm' })));
+    open = false;
+    expect(codeOf(await h.handle(req('new-1', { type: 'RegisterAgent', model: 'm' })))).toBe('AGENT.REGISTRATION_CLOSED');
+    expect((await store.readAggregate('agent', 'new-1')).events).toEqual([]);
+    expect(ok(await h.handle(req('known-1', { type: 'RegisterAgent', model: 'm' }))).eventTypes).toEqual([]);
+    open = true;
+    expect(ok(await h.handle(req('new-1', { type: 'RegisterAgent', model: 'm' }))).eventTypes).toEqual(['AgentRegistered']);
+  });
+
   it('answers AGENT.NOT_FOUND for an unknown agent and VALIDATION.FAILED for a malformed request', async () => {
     const h = handler();
     expect(codeOf(await h.handle(req('ghost', quarantine())))).toBe('AGENT.NOT_FOUND');

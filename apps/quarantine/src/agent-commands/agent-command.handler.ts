@@ -22,6 +22,11 @@ const COMMAND_TYPES: ReadonlySet<AgentCommandBody['type']> = new Set([
   'ApproveHealing',
   'RejectHealing',
   'RequestHealing',
+  'StartHealing',
+  'BeginProbation',
+  'PassProbation',
+  'FailHealingAction',
+  'ExhaustHealing',
 ]);
 
 const MAX_ATTEMPTS = 5;
@@ -43,6 +48,8 @@ export class AgentCommandHandler {
     private readonly repo: AgentRepository,
     private readonly clock: () => Date = () => new Date(),
     private readonly onOutcome: CommandOutcomeListener = () => undefined,
+    /** The fleet posture's word on new agents (phoenix and above: no new agent registers). */
+    private readonly registrationOpen: () => boolean = () => true,
   ) {}
 
   async handle(raw: unknown): Promise<AgentCommandReply> {
@@ -68,6 +75,13 @@ export class AgentCommandHandler {
         if (req.expectedVersion !== undefined && req.expectedVersion !== entry.version) {
           if (await this.stale(req.agentId, entry)) continue;
           throw versionMismatch(req.expectedVersion, entry.version);
+        }
+        if (type === 'RegisterAgent' && !entry.state.registered && !this.registrationOpen()) {
+          throw new ImmuneError(
+            'AGENT.REGISTRATION_CLOSED',
+            'Registration closed',
+            `Agent ${req.agentId} is not registered: the fleet posture admits no new agents until it is lowered.`,
+          );
         }
         const now = this.clock().toISOString();
         const command = { ...req.command, commandId: req.commandId, agentId: req.agentId, actor: req.actor, now } as AgentCommand;

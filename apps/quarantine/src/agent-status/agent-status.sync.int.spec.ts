@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Kvm, type KV } from '@nats-io/kv';
-import { FULL_RESTRICTIONS, NO_RESTRICTIONS, names as namesOf, type EventEnvelope, type StoredEvent } from '@immune/contracts';
+import { FULL_RESTRICTIONS, HEALED_AWAITING_RELEASE_RESTRICTIONS, NO_RESTRICTIONS, PROBATION_RESTRICTIONS, names as namesOf, type EventEnvelope, type StoredEvent } from '@immune/contracts';
 import { destroyNamespace, freshNamespace, testNats } from '@immune/testing';
 import { AgentStatusSync, statusAfter } from './agent-status.sync';
 
@@ -23,6 +23,18 @@ describe('statusAfter', () => {
     expect(statusAfter(event(5, 'AgentTerminated', { restrictions: FULL_RESTRICTIONS }).envelope, 5)?.status).toBe('terminated');
     expect(statusAfter(event(6, 'QuarantineNoteAdded', { note: 'x' }).envelope, 6)).toBeNull();
     expect(statusAfter(event(7, 'SomethingNew', {}).envelope, 7)).toBeNull();
+  });
+
+  it('writes probation restrictions: probation restricted with probation: true, a failed action suspended again', () => {
+    expect(statusAfter(event(8, 'HealingProbationStarted', { restrictions: PROBATION_RESTRICTIONS }).envelope, 8)).toEqual({
+      status: 'restricted', restrictions: PROBATION_RESTRICTIONS, version: 8,
+    });
+    expect(statusAfter(event(9, 'HealingActionFailed', { restrictions: FULL_RESTRICTIONS }).envelope, 9)).toEqual({
+      status: 'suspended', restrictions: FULL_RESTRICTIONS, version: 9,
+    });
+    expect(statusAfter(event(10, 'HealingActionSucceeded', { restrictions: HEALED_AWAITING_RELEASE_RESTRICTIONS }).envelope, 10)?.status).toBe('restricted');
+    expect(statusAfter(event(11, 'HealingStarted', {}).envelope, 11)).toBeNull();
+    expect(statusAfter(event(12, 'HealingExhausted', {}).envelope, 12)).toBeNull();
   });
 });
 

@@ -31,6 +31,13 @@ export function statusAfter(envelope: EventEnvelope, seq: number): AgentStatusRe
       return { status: 'active', restrictions: data?.restrictions ?? { ...NO_RESTRICTIONS }, version: seq };
     case 'AgentTerminated':
       return { status: 'terminated', restrictions: data?.restrictions ?? allRestricted(), version: seq };
+    // Healing: probation and a healed agent awaiting release are `restricted` (probation flag in the
+    // restrictions), a failed action `suspended` again.
+    case 'HealingProbationStarted':
+    case 'HealingActionSucceeded':
+      return data?.restrictions ? { status: 'restricted', restrictions: data.restrictions, version: seq } : null;
+    case 'HealingActionFailed':
+      return data?.restrictions ? { status: 'suspended', restrictions: data.restrictions, version: seq } : null;
     default:
       return null;
   }

@@ -1,23 +1,5 @@
 import { DEFAULT_DETECTION_CONFIG } from '@immune/domain-detection';
-import { DetectionSettingsCache, parseDetectionSettings } from './detection-settings';
-
-describe('parseDetectionSettings', () => {
-  it('accepts fleet and per-agentType partial configs', () => {
-    expect(parseDetectionSettings({ fleet: { anomalySigma: 3 }, agentTypes: { coder: { warmupSamples: 20 } } })).toEqual({
-      ok: true,
-      settings: { fleet: { anomalySigma: 3 }, agentTypes: { coder: { warmupSamples: 20 } } },
-    });
-    expect(parseDetectionSettings({})).toEqual({ ok: true, settings: {} });
-  });
-
-  it('rejects unknown fields, unknown settings and values out of range, saying where', () => {
-    expect(parseDetectionSettings([])).toMatchObject({ ok: false });
-    expect(parseDetectionSettings({ fleets: {} })).toMatchObject({ ok: false, reason: expect.stringContaining('"fleets"') });
-    expect(parseDetectionSettings({ fleet: { nope: 1 } })).toMatchObject({ ok: false, reason: expect.stringMatching(/^fleet: unknown detection setting "nope"/) });
-    expect(parseDetectionSettings({ agentTypes: { coder: { anomalySigma: 0 } } })).toMatchObject({ ok: false, reason: expect.stringMatching(/^agentTypes\.coder: anomalySigma/) });
-    expect(parseDetectionSettings({ agentTypes: 3 })).toMatchObject({ ok: false });
-  });
-});
+import { DetectionSettingsCache } from './detection-settings';
 
 describe('DetectionSettingsCache', () => {
   it('resolves each agentType once per generation, agentType over fleet over defaults', () => {

@@ -4,7 +4,8 @@ import { correlateFleet, type AnomalyType, type DetectionConfig, type FleetAnoma
 
 /** What the sentinels tell each other on `{ns}.sentinel.anomalies`. */
 export type FleetMessage =
-  | { kind: 'anomalies'; instance: string; anomalies: FleetAnomaly[] }
+  | { kind: 'anomalies'; instance: string; anomalies: FleetAnomaly[]; position?: number }
+  | { kind: 'position'; instance: string; position: number }
   | { kind: 'baselines'; instance: string; agentsWithBaseline: number; leaving?: boolean };
 
 export interface FleetExchangeOptions {
@@ -15,6 +16,10 @@ export interface FleetExchangeOptions {
   /** Anomalies are kept this long after their time (default 30 s, ≥ twice the correlation window). */
   retainMs?: number;
   now?: () => number;
+  /** A position alone is published at most this often (default 5 ms); anomalies always carry the position. */
+  positionEveryMs?: number;
+  /** Called when another instance's anomalies or position arrive. */
+  onRemote?: () => void;
 }
 
 interface Count {
@@ -31,6 +36,13 @@ export class FleetExchange {
   private readonly byType = new Map<AnomalyType, Map<string, number>>();
   private readonly counts = new Map<string, Count>();
   private readonly left = new Set<string>();
+  /** The stream position each other instance has scored up to (its anomalies up to there are in `byType`). */
+  private readonly positions = new Map<string, number>();
+  private position = 0;
+  private positionSent = 0;
+  private positionSentAt = 0;
+  private positionTimer: NodeJS.Timeout | null = null;
+  private readonly positionEveryMs: number;
   private outbox: FleetAnomaly[] = [];
   /** This instance's count, refreshed with every publication (counting walks every agent in memory). */
   private localCount = 0;
@@ -52,7 +64,11 @@ export class FleetExchange {
     this.staleMs = opts.staleMs ?? 5000;
     this.retainMs = opts.retainMs ?? 30_000;
     this.now = opts.now ?? Date.now;
+    this.positionEveryMs = opts.positionEveryMs ?? 5;
+    this.onRemote = opts.onRemote ?? (() => undefined);
   }
+
+  private readonly onRemote: () => void;
 
   start(): void {
     this.sub = this.nc.subscribe(this.names.sentinelAnomalies, {
@@ -81,16 +97,62 @@ export class FleetExchange {
     if (this.outbox.length >= 500) this.flush();
   }
 
-  /** Publishes the queued anomalies (one message); called after each scoring batch. */
-  flush(): void {
-    if (this.outbox.length === 0 || this.nc.isClosed()) return;
-    const msg: FleetMessage = { kind: 'anomalies', instance: this.instance, anomalies: this.outbox };
+  /**
+   * Publishes the queued anomalies (one message) with the stream position this instance has scored up to;
+   * called after each scoring batch. Without anomalies, the position alone goes out (at most every
+   * `positionEveryMs`), so an instance waiting to know whether an anomaly is isolated hears when the others
+   * have scored as far as it has.
+   */
+  flush(position?: number): void {
+    if (position !== undefined && position > this.position) this.position = position;
+    if (this.nc.isClosed()) return;
+    if (this.outbox.length === 0) {
+      this.publishPosition();
+      return;
+    }
+    const msg: FleetMessage = { kind: 'anomalies', instance: this.instance, anomalies: this.outbox, position: this.position };
     this.outbox = [];
+    this.positionSent = this.position;
+    this.positionSentAt = this.now();
     try {
       this.nc.publish(this.names.sentinelAnomalies, JSON.stringify(msg));
     } catch {
       // Disconnected: the other instances miss these; local correlation still has them.
     }
+  }
+
+  private publishPosition(): void {
+    if (this.position === this.positionSent || this.positionTimer !== null) return;
+    const wait = this.positionSentAt + this.positionEveryMs - this.now();
+    if (wait > 0) {
+      this.positionTimer = setTimeout(() => {
+        this.positionTimer = null;
+        this.publishPosition();
+      }, wait);
+      this.positionTimer.unref();
+      return;
+    }
+    this.positionSent = this.position;
+    this.positionSentAt = this.now();
+    if (this.nc.isClosed()) return;
+    try {
+      this.nc.publish(this.names.sentinelAnomalies, JSON.stringify({ kind: 'position', instance: this.instance, position: this.position } satisfies FleetMessage));
+    } catch {
+      // Disconnected: the others wait for it until their deadline.
+    }
+  }
+
+  /**
+   * Whether every other live instance (one that reported its count within `staleMs` and has not left) has
+   * reported scoring at least up to `position` — so its anomalies of every vital up to there are known here.
+   */
+  othersReached(position: number): boolean {
+    const cutoff = this.now() - this.staleMs;
+    for (const [instance, c] of this.counts) {
+      if (instance === this.instance || c.at < cutoff || this.left.has(instance)) continue;
+      if ((this.positions.get(instance) ?? 0) < position) return false;
+    }
+    return true;
   }
 
   /** Agents with a baseline across the fleet: this instance's count (≤ 1 s old) plus every fresh remote count. */
@@ -106,6 +168,21 @@ export class FleetExchange {
     return this.left.has(instance);
   }
 
+  /**
+   * Whether any agent other than `agentId` showed one of `types` within `windowMs` of `nowMs`, as far as this
+   * instance knows (its own anomalies at once, the other instances' after their next flush).
+   */
+  othersShowing(agentId: string, types: ReadonlyArray<AnomalyType>, nowMs: number, windowMs: number): boolean {
+    const from = nowMs - windowMs;
+    const to = nowMs + windowMs;
+    for (const type of types) {
+      const agents = this.byType.get(type);
+      if (!agents) continue;
+      for (const [other, ts] of agents) if (other !== agentId && ts >= from && ts <= to) return true;
+    }
+    return false;
+  }
+
   correlate(nowMs: number, config: Readonly<DetectionConfig>): FleetCorrelation {
     const recent: FleetAnomaly[] = [];
     const from = nowMs - config.fleetWindowMs;
@@ -119,6 +196,7 @@ export class FleetExchange {
   /** Publishes a last count with `leaving` (others stop counting this instance at once) and stops listening. */
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.positionTimer) clearTimeout(this.positionTimer);
     this.flush();
     this.publishCount(true);
     this.sub?.unsubscribe();
@@ -131,10 +209,19 @@ export class FleetExchange {
       for (const a of m.anomalies) {
         if (a && typeof a.agentId === 'string' && typeof a.type === 'string' && typeof a.ts === 'number') this.remember(a.agentId, a.type, a.ts);
       }
+      if (typeof m.position === 'number') this.advance(m.instance, m.position);
+      this.onRemote();
+    } else if (m.kind === 'position' && typeof m.position === 'number') {
+      this.advance(m.instance, m.position);
+      this.onRemote();
     } else if (m.kind === 'baselines' && typeof m.agentsWithBaseline === 'number') {
       this.counts.set(m.instance, { agentsWithBaseline: m.agentsWithBaseline, at: this.now() });
       if (m.leaving === true) this.left.add(m.instance);
     }
+  }
+
+  private advance(instance: string, position: number): void {
+    if (position > (this.positions.get(instance) ?? 0)) this.positions.set(instance, position);
   }
 
   private remember(agentId: string, type: AnomalyType, ts: number): void {
@@ -163,6 +250,11 @@ export class FleetExchange {
       if (agents.size === 0) this.byType.delete(type);
     }
     const stale = this.now() - 10 * this.staleMs;
-    for (const [instance, c] of this.counts) if (c.at < stale) this.counts.delete(instance);
+    for (const [instance, c] of this.counts) {
+      if (c.at < stale) {
+        this.counts.delete(instance);
+        this.positions.delete(instance);
+      }
+    }
   }
 }

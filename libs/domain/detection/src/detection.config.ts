@@ -231,17 +231,18 @@ const RULES: Readonly<Record<DetectionConfigKey, Rule>> = {
 
 const CONFIG_KEYS = Object.keys(RULES) as DetectionConfigKey[];
 
-export type DetectionConfigCheck = { ok: true; config: Partial<DetectionConfig> } | { ok: false; reason: string };
+/** On failure, `field` names the offending setting (absent when the value itself is not an object). */
+export type DetectionConfigCheck = { ok: true; config: Partial<DetectionConfig> } | { ok: false; reason: string; field?: string };
 
 /** Validates a partial config from outside (e.g. the body of `PUT /config/detection`): known keys, sane ranges. */
 export function checkDetectionConfig(value: unknown): DetectionConfigCheck {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, reason: 'detection config must be a JSON object' };
   const out: Record<string, number | boolean> = {};
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-    if (!Object.prototype.hasOwnProperty.call(RULES, key)) return { ok: false, reason: `unknown detection setting "${key}"` };
+    if (!Object.prototype.hasOwnProperty.call(RULES, key)) return { ok: false, reason: `unknown detection setting "${key}"`, field: key };
     const rule = RULES[key as DetectionConfigKey];
     const problem = checkValue(rule, v);
-    if (problem !== null) return { ok: false, reason: `${key} ${problem}` };
+    if (problem !== null) return { ok: false, reason: `${key} ${problem}`, field: key };
     out[key] = v as number | boolean;
   }
   return { ok: true, config: out as Partial<DetectionConfig> };

@@ -33,7 +33,7 @@ describe('detection config', () => {
   it('checks outside input (PUT /config/detection)', () => {
     expect(checkDetectionConfig({ anomalySigma: 3, delayedLearning: false })).toEqual({ ok: true, config: { anomalySigma: 3, delayedLearning: false } });
     expect(checkDetectionConfig([])).toMatchObject({ ok: false });
-    expect(checkDetectionConfig({ nope: 1 })).toEqual({ ok: false, reason: 'unknown detection setting "nope"' });
+    expect(checkDetectionConfig({ nope: 1 })).toEqual({ ok: false, reason: 'unknown detection setting "nope"', field: 'nope' });
     expect(checkDetectionConfig({ warmupSamples: 2.5 })).toMatchObject({ ok: false, reason: expect.stringContaining('warmupSamples') });
     expect(checkDetectionConfig({ anomalySigma: 0 })).toMatchObject({ ok: false });
     expect(checkDetectionConfig({ rateTailProbability: Number.NaN })).toMatchObject({ ok: false });

@@ -1,5 +1,7 @@
 export { DEFAULT_DETECTION_CONFIG, DESIGN_LITERAL_DETECTION_CONFIG, checkDetectionConfig, mergeDetectionConfig, resolveDetectionConfig } from './detection.config';
 export type { DetectionConfig, DetectionConfigCheck, DetectionConfigKey, DetectionSettings } from './detection.config';
+export { parseDetectionSettings } from './detection.settings';
+export type { SettingsCheck } from './detection.settings';
 export { ANOMALY_TYPES, ANOMALY_TYPE_OF, CONTINUOUS_METRICS, METRICS, RATE_METRICS } from './detection.metrics';
 export type { Anomaly, AnomalyType, ContinuousMetric, DetectionSample, Metric, MetricDeviations, RateMetric } from './detection.metrics';
 export {

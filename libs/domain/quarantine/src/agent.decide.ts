@@ -20,6 +20,7 @@ import type {
   TerminateAgent,
 } from '@immune/contracts';
 import { agentErrors } from './agent.errors';
+import { beginProbation, exhaustHealing, failHealingAction, passProbation, startHealing } from './agent.healing';
 import { releasedRestrictions, restrictionsFor } from './agent.restrictions';
 import type { ActiveQuarantine, AgentState } from './agent.state';
 import { addSeconds, elapsedSeconds, parseIsoTime } from './agent.time';
@@ -90,6 +91,21 @@ export function decide(command: AgentCommand, state: AgentState): AgentEvent[] {
     case 'RequestHealing':
       requireLive(state);
       return requestHealing(command, state);
+    case 'StartHealing':
+      requireLive(state);
+      return startHealing(command, state);
+    case 'BeginProbation':
+      requireLive(state);
+      return beginProbation(command, state);
+    case 'PassProbation':
+      requireLive(state);
+      return passProbation(command, state, nowMs);
+    case 'FailHealingAction':
+      requireLive(state);
+      return failHealingAction(command, state);
+    case 'ExhaustHealing':
+      requireLive(state);
+      return exhaustHealing(command, state);
     default: {
       const unknownCommand: never = command;
       throw agentErrors.invalid('type', `unknown agent command ${JSON.stringify((unknownCommand as { type?: unknown }).type)}`);

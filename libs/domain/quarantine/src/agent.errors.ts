@@ -40,6 +40,18 @@ export const agentErrors = {
       { agentId },
     ),
 
+  healingNotActive: (agentId: string, healingId: string, detail: string): ImmuneError =>
+    new ImmuneError('HEALING.NOT_ACTIVE', 'Healing not active', `agent "${agentId}": healing ${healingId} ${detail}`, { agentId, healingId }),
+
+  healingInProgress: (agentId: string, healingId: string): ImmuneError =>
+    new ImmuneError('HEALING.IN_PROGRESS', 'Healing in progress', `agent "${agentId}" is being healed (${healingId}); wait for its outcome`, {
+      agentId,
+      healingId,
+    }),
+
+  healingNotAllowed: (agentId: string, detail: string): ImmuneError =>
+    new ImmuneError('HEALING.NOT_ALLOWED', 'Healing not allowed', `agent "${agentId}": ${detail}`, { agentId }),
+
   invalid: (field: string, detail: string): ImmuneError =>
     new ImmuneError('VALIDATION.FAILED', 'Validation failed', `${field}: ${detail}`, { field }),
 };

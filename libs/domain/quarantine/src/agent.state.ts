@@ -5,6 +5,8 @@ import type {
   ApprovalState,
   Diagnosis,
   HealMode,
+  HealingAction,
+  HealingState,
   QuarantineLevel,
   ReasonCode,
   Restrictions,
@@ -37,6 +39,20 @@ export interface ActiveQuarantine {
   approval: ApprovalState;
   /** The `occurredAt` of the last HealingRequested (heal-now) of this entry, or null. */
   healRequestedAt: string | null;
+  /** Where healing of this entry stands (CONTRACT `healing`); details of the current or last healing below. */
+  healing: HealingState;
+  healingId: string | null;
+  healingDiagnosis: string | null;
+  /** The action being tried (sent, or on probation), null between attempts. */
+  healingAction: HealingAction | null;
+  /** The highest attempt number recorded in this healing (0 before the first). */
+  healingAttempt: number;
+  /** The order the healer meant to try actions in (HealingStarted `plan`). */
+  healingPlan: HealingAction[];
+  /** Actions tried in the current (or last) healing, in order. */
+  healingTried: HealingAction[];
+  /** The `occurredAt` of the last HealingExhausted of this entry (a later heal-now starts again). */
+  healingEndedAt: string | null;
 }
 
 /** A quarantine entry that has ended; the aggregate keeps a short summary of each, oldest first. */
@@ -70,6 +86,11 @@ export interface AgentState {
   history: EndedQuarantine[];
   terminatedAt: string | null;
   terminationResolution: string | null;
+  /**
+   * Immune memory of this agent: per diagnosis, the actions that failed and have not succeeded since (the healer
+   * skips them). Kept across quarantine entries.
+   */
+  failedActions: Record<string, HealingAction[]>;
 }
 
 /** An event of the agent's stream with the time of its envelope. */
@@ -93,14 +114,16 @@ export function initialState(agentId: string): AgentState {
     history: [],
     terminatedAt: null,
     terminationResolution: null,
+    failedActions: {},
   };
 }
 
 /**
  * Applies one event. Total and tolerant: events are facts, so it never throws and never mutates `state`.
  * - Termination is final: once terminated, later events change nothing.
- * - Event types outside the AgentEvent union (the agent subject also carries healing-workflow events) leave the
- *   state unchanged. AnomalyDetected is a record only; approval events move the open entry's `approval`, and
+ * - Event types outside the AgentEvent union leave the state unchanged. Healing events move the open entry's
+ *   `healing` (and the status: probation is `restricted`, a failed action `suspended` again) only when they name
+ *   the entry and its current healing. AnomalyDetected is a record only; approval events move the open entry's `approval`, and
  *   only when they name that entry.
  * - QuarantineEscalated to `terminated` only counts the escalation: the AgentTerminated that decide emits
  *   right after it ends the agent. If that second append were lost the agent stays suspended (no work) and a
@@ -145,6 +168,14 @@ export function evolve(state: AgentState, event: AgentEvent, occurredAt: string)
           lastEscalatedAt: null,
           approval: 'none',
           healRequestedAt: null,
+          healing: 'idle',
+          healingId: null,
+          healingDiagnosis: null,
+          healingAction: null,
+          healingAttempt: 0,
+          healingPlan: [],
+          healingTried: [],
+          healingEndedAt: null,
         },
         quarantineCount: state.quarantineCount + 1,
       };
@@ -204,6 +235,94 @@ export function evolve(state: AgentState, event: AgentEvent, occurredAt: string)
         terminationResolution: d.resolution,
       };
     }
+    case 'HealingStarted': {
+      const q = state.quarantine;
+      const d = event.data;
+      if (q === null || q.quarantineId !== d.quarantineId || q.healingId === d.healingId) return state;
+      return {
+        ...state,
+        quarantine: {
+          ...q,
+          healing: 'in_progress',
+          healingId: d.healingId,
+          healingDiagnosis: d.diagnosis,
+          healingAction: null,
+          healingAttempt: 0,
+          healingPlan: Array.isArray(d.plan) ? [...d.plan] : [],
+          healingTried: [],
+        },
+      };
+    }
+    case 'HealingProbationStarted': {
+      const q = openHealing(state, event.data.quarantineId, event.data.healingId);
+      if (q === null) return state;
+      const d = event.data;
+      return {
+        ...state,
+        status: 'restricted',
+        restrictions: { ...d.restrictions },
+        quarantine: {
+          ...q,
+          level: 'restricted',
+          healing: 'probation',
+          healingAction: d.action,
+          healingAttempt: Math.max(q.healingAttempt, d.attempt),
+          healingTried: q.healingTried.includes(d.action) ? q.healingTried : [...q.healingTried, d.action],
+        },
+      };
+    }
+    case 'HealingActionSucceeded': {
+      const q = openHealing(state, event.data.quarantineId, event.data.healingId);
+      if (q === null) return state;
+      const d = event.data;
+      const failed = state.failedActions[d.diagnosis];
+      const failedActions =
+        failed !== undefined && failed.includes(d.action)
+          ? { ...state.failedActions, [d.diagnosis]: failed.filter((a) => a !== d.action) }
+          : state.failedActions;
+      return {
+        ...state,
+        status: 'restricted',
+        restrictions: { ...d.restrictions },
+        failedActions,
+        quarantine: {
+          ...q,
+          level: 'restricted',
+          healing: 'succeeded',
+          healingAction: null,
+          healingAttempt: Math.max(q.healingAttempt, d.attempt),
+          healingTried: q.healingTried.includes(d.action) ? q.healingTried : [...q.healingTried, d.action],
+        },
+      };
+    }
+    case 'HealingActionFailed': {
+      const q = openHealing(state, event.data.quarantineId, event.data.healingId);
+      if (q === null) return state;
+      const d = event.data;
+      const failed = state.failedActions[d.diagnosis] ?? [];
+      // An interrupted attempt says nothing about the action: it is not remembered as a failure.
+      const failedActions =
+        d.reason === 'interrupted' || failed.includes(d.action) ? state.failedActions : { ...state.failedActions, [d.diagnosis]: [...failed, d.action] };
+      return {
+        ...state,
+        status: 'suspended',
+        restrictions: { ...d.restrictions },
+        failedActions,
+        quarantine: {
+          ...q,
+          level: 'suspended',
+          healing: 'in_progress',
+          healingAction: null,
+          healingAttempt: Math.max(q.healingAttempt, d.attempt),
+          healingTried: q.healingTried.includes(d.action) ? q.healingTried : [...q.healingTried, d.action],
+        },
+      };
+    }
+    case 'HealingExhausted': {
+      const q = openHealing(state, event.data.quarantineId, event.data.healingId);
+      if (q === null) return state;
+      return { ...state, quarantine: { ...q, healing: 'exhausted', healingAction: null, healingEndedAt: occurredAt } };
+    }
     default: {
       // Compile time: every AgentEvent is handled. Run time: a type we do not model changes nothing.
       const unhandled: never = event;
@@ -220,6 +339,13 @@ export function replay(events: readonly TimedAgentEvent[], agentId: string): Age
 
 export function isQuarantined(state: AgentState): boolean {
   return state.quarantine !== null;
+}
+
+/** The open entry when it is in the healing `healingId` (not yet ended), else null. */
+function openHealing(state: AgentState, quarantineId: string, healingId: string): ActiveQuarantine | null {
+  const q = state.quarantine;
+  if (q === null || q.quarantineId !== quarantineId || q.healingId !== healingId || q.healing === 'exhausted') return null;
+  return q;
 }
 
 /** The open entry with another approval state; events about another (or no) entry change nothing. */

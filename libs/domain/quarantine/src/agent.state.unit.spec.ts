@@ -23,6 +23,7 @@ describe('agent state', () => {
       history: [],
       terminatedAt: null,
       terminationResolution: null,
+      failedActions: {},
     });
   });
 
@@ -67,6 +68,14 @@ describe('agent state', () => {
         lastEscalatedAt: null,
         approval: 'none',
         healRequestedAt: null,
+        healing: 'idle',
+        healingId: null,
+        healingDiagnosis: null,
+        healingAction: null,
+        healingAttempt: 0,
+        healingPlan: [],
+        healingTried: [],
+        healingEndedAt: null,
       });
       expect(isQuarantined(state)).toBe(true);
     });

@@ -4,3 +4,4 @@ export { decide, QUARANTINE_DEFAULTS, HEAL_MODES } from './agent.decide';
 export { statusOf, statusRecord } from './agent.status';
 export type { AgentStatusRecord } from './agent.status';
 export { restrictionsFor } from './agent.restrictions';
+export { startHealing, beginProbation, passProbation, failHealingAction, exhaustHealing } from './agent.healing';

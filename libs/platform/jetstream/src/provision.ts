@@ -92,17 +92,31 @@ export function provisionVitalsStream(jsm: JetStreamManager, names: Names, maxAg
   return ensureStream(jsm, vitalsStreamConfig(names, maxAgeMs, replicas));
 }
 
-/** The status bucket agents watch; one value per agent is enough (the history lives in the event log). */
-export async function provisionStatusBucket(nc: NatsConnection, names: Names, replicas = 1): Promise<KV> {
+/**
+ * Opens a KV bucket, creating it when missing. A creation race lost against another service (or a bucket made
+ * with other settings) is not an error: the bucket that is there is used as it is.
+ */
+export async function openBucket(nc: NatsConnection, name: string, history = 1, replicas = 1): Promise<KV> {
   const kvm = new Kvm(nc);
-  const opts = { history: 1, storage: StorageType.File, replicas };
   try {
-    return await kvm.create(names.statusBucket, opts);
+    return await kvm.create(name, { history, storage: StorageType.File, replicas });
   } catch (e) {
-    // Lost a creation race against another service with a (slightly) different client: use what is there.
     if (jetStreamApiCode(e) !== STREAM_EXISTS_WITH_OTHER_CONFIG) throw e;
-    return kvm.open(names.statusBucket);
+    return kvm.open(name);
   }
+}
+
+/** Revisions kept per key of the config bucket: who changed the detection settings or the posture, and when. */
+export const CONFIG_BUCKET_HISTORY = 5;
+
+/** The runtime configuration bucket `{ns}_config` (keys `detection`, `posture`). */
+export function openConfigBucket(nc: NatsConnection, names: Names): Promise<KV> {
+  return openBucket(nc, names.configBucket, CONFIG_BUCKET_HISTORY);
+}
+
+/** The status bucket agents watch; one value per agent is enough (the history lives in the event log). */
+export function provisionStatusBucket(nc: NatsConnection, names: Names, replicas = 1): Promise<KV> {
+  return openBucket(nc, names.statusBucket, 1, replicas);
 }
 
 export interface Provisioned {

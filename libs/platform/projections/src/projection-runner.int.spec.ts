@@ -37,7 +37,8 @@ describe('ProjectionRunner', () => {
     const runner = new ProjectionRunner({ dataSource: ds, schema: s });
     const first = await runner.apply(log.slice(0, 500));
     expect(first.checkpoint).toBe(500);
-    expect(first.checkpoints).toEqual({ agents: 500, quarantines: 500, report: 500, events: 500 });
+    expect(first.checkpoints).toEqual(Object.fromEntries(READ_MODEL_PROJECTIONS.map((p) => [p.name, 500])));
+    expect(Object.keys(first.checkpoints)).toEqual(expect.arrayContaining(['agents', 'quarantines', 'report', 'events', 'escalations', 'posture', 'healing_log']));
     expect(first.applied).toBe(500);
     const before = await dumpProjectionTables(ds, s);
     const stamps = () => ds.query(`SELECT name, updated_at FROM "${s}".projection_checkpoints ORDER BY name`);

@@ -60,13 +60,13 @@ describe('rebuild', () => {
     const progress: number[] = [];
     const stats = await rebuild({ dataSource: ds, schema: rebuilt, source: log, lastSeq: log.length, onProgress: (done) => progress.push(done) });
 
-    expect(stats).toMatchObject({ projections: ['agents', 'quarantines', 'report', 'events'], events: 4000, lastSeq: 4000, caughtUp: 0 });
+    expect(stats).toMatchObject({ projections: ['agents', 'quarantines', 'report', 'events', 'escalations', 'posture', 'healing_log', 'healing_patterns', 'healing_agent_memory'], events: 4000, lastSeq: 4000, caughtUp: 0 });
     expect(stats.rows['events']).toBe(4000);
     expect(stats.rows['report']).toBe(1);
     expect(progress[progress.length - 1]).toBe(4000);
     const expected = await dumpProjectionTables(ds, liveSchema);
     const actual = await dumpProjectionTables(ds, rebuilt);
-    expect(actual.checkpoints).toEqual({ agents: 4000, events: 4000, quarantines: 4000, report: 4000 });
+    expect(actual.checkpoints).toEqual({ agents: 4000, escalations: 4000, events: 4000, healing_agent_memory: 4000, healing_log: 4000, healing_patterns: 4000, posture: 4000, quarantines: 4000, report: 4000 });
     for (const table of Object.keys(expected.tables)) {
       expect(actual.tables[table]!.length).toBe(expected.tables[table]!.length);
       expect(actual.tables[table]).toEqual(expected.tables[table]);

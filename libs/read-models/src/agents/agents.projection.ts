@@ -4,6 +4,7 @@ import {
   approvalAfter,
   copyQuarantineView,
   dataOf,
+  healingAfter,
   isAgentAggregate,
   isAgentEventType,
   quarantineViewOf,
@@ -104,6 +105,26 @@ export function evolveAgent(view: AgentView | null, event: StoredEvent): AgentVi
       const quarantine = copyQuarantineView(q);
       quarantine.approval = approvalAfter(type, q.approval);
       if (type === 'HealingRequested') quarantine.healRequestedAt = envelope.occurredAt;
+      next.quarantine = quarantine;
+      return next;
+    }
+    case 'HealingStarted':
+    case 'HealingProbationStarted':
+    case 'HealingActionSucceeded':
+    case 'HealingActionFailed':
+    case 'HealingExhausted': {
+      // Healing of the open entry: its `healing`, and the status when the event carries one (probation, failure).
+      const q = view.quarantine;
+      if (q === null || q.quarantineId !== d['quarantineId']) return next;
+      const after = healingAfter(type);
+      const quarantine = copyQuarantineView(q);
+      quarantine.healing = after.healing;
+      // Only an event that carries its restrictions moves the status (the decider always writes them).
+      if (after.level !== null && typeof d['restrictions'] === 'object' && d['restrictions'] !== null) {
+        quarantine.level = after.level;
+        next.status = after.level;
+        next.restrictions = restrictionsOf(d['restrictions']);
+      }
       next.quarantine = quarantine;
       return next;
     }

@@ -6,6 +6,8 @@ import {
   type ApprovalState,
   type Diagnosis,
   type EventEnvelope,
+  type HealingState,
+  type QuarantineLevel,
   type QuarantineView,
   type Restrictions,
 } from '@immune/contracts';
@@ -114,6 +116,41 @@ export function approvalAfter(type: ApprovalEventType, current: ApprovalState): 
       const unknownType: never = type;
       void unknownType;
       return current;
+    }
+  }
+}
+
+/** The healing events that change an open quarantine entry's `healing` (both projections apply them the same way). */
+export const HEALING_VIEW_EVENT_TYPES = [
+  'HealingStarted',
+  'HealingProbationStarted',
+  'HealingActionSucceeded',
+  'HealingActionFailed',
+  'HealingExhausted',
+] as const;
+export type HealingViewEventType = (typeof HEALING_VIEW_EVENT_TYPES)[number];
+
+/**
+ * An entry's `healing` and level after a healing event, as the agent aggregate decides it: started → in_progress,
+ * probation started → probation (restricted), action succeeded → succeeded (restricted; an AgentReleased may
+ * follow), action failed → in_progress (suspended again), exhausted → exhausted (level unchanged).
+ */
+export function healingAfter(type: HealingViewEventType): { healing: HealingState; level: QuarantineLevel | null } {
+  switch (type) {
+    case 'HealingStarted':
+      return { healing: 'in_progress', level: null };
+    case 'HealingProbationStarted':
+      return { healing: 'probation', level: 'restricted' };
+    case 'HealingActionSucceeded':
+      return { healing: 'succeeded', level: 'restricted' };
+    case 'HealingActionFailed':
+      return { healing: 'in_progress', level: 'suspended' };
+    case 'HealingExhausted':
+      return { healing: 'exhausted', level: null };
+    default: {
+      const unknownType: never = type;
+      void unknownType;
+      return { healing: 'idle', level: null };
     }
   }
 }

@@ -2,9 +2,11 @@ import type { QuarantineRecordView, StoredEvent } from '@immune/contracts';
 import { toNumber, type ProjectionDefinition } from '../projection';
 import {
   APPROVAL_EVENT_TYPES,
+  HEALING_VIEW_EVENT_TYPES,
   approvalAfter,
   dataOf,
   elapsedSeconds,
+  healingAfter,
   isAgentAggregate,
   numberOrNull,
   quarantineIdOf,
@@ -25,6 +27,7 @@ export const QUARANTINE_EVENT_TYPES = [
   'AgentReleased',
   'AgentTerminated',
   ...APPROVAL_EVENT_TYPES,
+  ...HEALING_VIEW_EVENT_TYPES,
 ] as const;
 
 const HANDLED: ReadonlySet<string> = new Set(QUARANTINE_EVENT_TYPES);
@@ -107,6 +110,19 @@ export function evolveQuarantine(row: QuarantineRow | null, event: StoredEvent):
       const record = copyRecord(r);
       record.approval = approvalAfter(envelope.type, r.approval);
       if (envelope.type === 'HealingRequested') record.healRequestedAt = envelope.occurredAt;
+      return { record, openedSeq: row.openedSeq };
+    }
+    case 'HealingStarted':
+    case 'HealingProbationStarted':
+    case 'HealingActionSucceeded':
+    case 'HealingActionFailed':
+    case 'HealingExhausted': {
+      // An ended entry keeps the healing it ended with (a released one: succeeded).
+      if (!r.active) return row;
+      const after = healingAfter(envelope.type);
+      const record = copyRecord(r);
+      record.healing = after.healing;
+      if (after.level !== null && typeof d['restrictions'] === 'object' && d['restrictions'] !== null) record.level = after.level;
       return { record, openedSeq: row.openedSeq };
     }
     default:

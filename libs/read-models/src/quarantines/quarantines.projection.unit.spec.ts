@@ -34,7 +34,8 @@ describe('quarantines projection', () => {
     expect(quarantinesProjection.eventTypes).toEqual(QUARANTINE_EVENT_TYPES);
     expect(quarantinesProjection.keyOf(opened(1))).toBe('q1');
     expect(quarantinesProjection.keyOf(agentEvent(2, 'AgentRegistered', {}))).toBeNull();
-    expect(quarantinesProjection.keyOf(agentEvent(2, 'HealingStarted', { quarantineId: 'q1' }))).toBeNull();
+    expect(quarantinesProjection.keyOf(agentEvent(2, 'SomethingNew', { quarantineId: 'q1' }))).toBeNull();
+    expect(quarantinesProjection.keyOf(agentEvent(2, 'HealingStarted', { quarantineId: 'q1' }))).toBe('q1');
     expect(quarantinesProjection.keyOf(agentEvent(2, 'AnomalyDetected', { quarantineId: 'q1' }))).toBeNull();
     for (const type of ['ApprovalRequested', 'HealingApproved', 'HealingRejected', 'HealingRequested']) {
       expect(quarantinesProjection.keyOf(agentEvent(2, type, { quarantineId: 'q1', reason: null }))).toBe('q1');
@@ -142,7 +143,8 @@ describe('quarantines projection', () => {
   it('ignores events of another agent under the same id, and unknown types', () => {
     const row = fold([opened(1)])!;
     expect(evolveQuarantine(row, agentEvent(2, 'AgentReleased', { quarantineId: 'q1', resolution: 'x', durationSeconds: 1 }, { agentId: 'other' }))).toBe(row);
-    expect(evolveQuarantine(row, agentEvent(3, 'HealingStarted', { quarantineId: 'q1' }))).toBe(row);
+    expect(evolveQuarantine(row, agentEvent(3, 'SomethingNew', { quarantineId: 'q1' }))).toBe(row);
+    expect(evolveQuarantine(row, agentEvent(3, 'HealingStarted', { quarantineId: 'q1' }, { agentId: 'other' }))).toBe(row);
     expect(evolveQuarantine(row, agentEvent(3, 'AnomalyDetected', { quarantineId: 'q1' }))).toBe(row);
     expect(evolveQuarantine(row, agentEvent(3, 'HealingApproved', { quarantineId: 'q1', reason: null }, { agentId: 'other' }))).toBe(row);
     expect(evolveQuarantine(null, agentEvent(4, 'QuarantineNoteAdded', { quarantineId: 'q1', noteId: 'n', note: 'x' }))).toBeNull();
