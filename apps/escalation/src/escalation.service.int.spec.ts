@@ -166,4 +166,25 @@ describe('escalation service (real NATS)', () => {
     await eventually(async () => (await posture())?.current === 'operator', 10_000);
     expect(await eventTypes(auto!.escalationId)).toEqual(['EscalationRaised', 'EscalationDeescalated:threat_resolved']);
   });
+
+  it('a TTL that expires below the top escalation waits, without a retry loop, and fires once it is the top', async () => {
+    const registry = new Registry();
+    const s = await EscalationService.start(runtime, quiet, registry, { tickMs: 100, retryMs: 100 });
+    running.push(s);
+    expect(await send(s, escalate('low', 'guardian', 'operator_request', { ttlSeconds: 1 }))).toMatchObject({ ok: true, current: 'guardian' });
+    expect(await send(s, escalate('top', 'phoenix', 'crisis_declared'), 'root', 'admin')).toMatchObject({ ok: true });
+    expect(await send(s, { type: 'ApproveEscalation', escalationId: 'top' }, 'bob')).toMatchObject({ ok: true, current: 'phoenix' });
+    await new Promise((r) => setTimeout(r, 2000));
+    const refused = async () =>
+      (await registry.getSingleMetric('immune_escalation_commands_total')!.get()).values
+        .filter((v) => v.labels['type'] === 'DeescalateEscalation' && v.labels['outcome'] === 'refused')
+        .reduce((sum, v) => sum + v.value, 0);
+    // The timer of `low` fired below phoenix: nothing recorded, nothing refused, no retry spinning every retryMs.
+    expect(await refused()).toBe(0);
+    expect(s.timers.filter((k) => k.includes('low'))).toEqual([]);
+    expect(await eventTypes('low')).toEqual(['EscalationRaised']);
+    expect(await send(s, deescalate('top', 'crisis_concluded'))).toMatchObject({ ok: true, current: 'guardian' });
+    await eventually(async () => (await posture())?.current === 'operator', 10_000);
+    expect(await eventTypes('low')).toEqual(['EscalationRaised', 'EscalationDeescalated:timeout_expired']);
+  });
 });

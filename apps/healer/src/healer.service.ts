@@ -11,9 +11,9 @@ import { ProbationWatcher } from './probation/probation.watcher';
 import { AgentChannelClient } from './workflow/agent-channel.client';
 import { AgentCommandsClient } from './workflow/agent-commands.client';
 import { HealingRunner } from './workflow/healing.runner';
+import { handleTrigger } from './workflow/healing-trigger';
 
-/** Agent events that may start (or restart) a healing; the loop itself follows the rest from the log. */
-export const TRIGGER_EVENT_TYPES: ReadonlySet<string> = new Set(['AgentQuarantined', 'HealingApproved', 'HealingRequested']);
+export { TRIGGER_EVENT_TYPES } from './workflow/healing-trigger';
 
 /**
  * The healer's composition root, free of Nest: a durable consumer of agent events that kicks the runner on
@@ -59,15 +59,18 @@ export class HealerService {
     const patterns = FleetPatternsSource.create(config.databaseUrl, names.pgSchema, settings.patternsRefreshMs, () => undefined);
     await patterns.start();
     let postureReady = false;
-    const posture = new PostureWatch(configKv, (p) => {
-      log.info({ posture: p.current }, 'posture changed');
-      const effects = postureEffects(p.current);
-      // A lifted posture (phoenix/sovereign → lower) lets held-back automatic quarantines heal: look at them again.
-      if (!postureReady || effects.healingNeedsApproval || effects.humanOnly) return;
+    // Automatic quarantines a posture held back (phoenix/sovereign) heal once it allows: look at them again.
+    const lookAtHeldBack = (why: string): void => {
+      const effects = postureEffects(posture.current.current);
+      if (effects.healingNeedsApproval || effects.humanOnly) return;
       void patterns.idleQuarantined().then(async (ids) => {
         for (const agentId of ids) await runnerRef.runner?.kick(agentId).catch(() => undefined);
-        if (ids.length > 0) log.info({ agents: ids.length }, 'posture lifted: looking at idle automatic quarantines again');
+        if (ids.length > 0) log.info({ agents: ids.length }, `${why}: looking at idle automatic quarantines again`);
       });
+    };
+    const posture = new PostureWatch(configKv, (p) => {
+      log.info({ posture: p.current }, 'posture changed');
+      if (postureReady) lookAtHeldBack('posture lifted');
     });
     await posture.start();
     postureReady = true;
@@ -108,6 +111,8 @@ export class HealerService {
       },
     });
     runnerRef.runner = runner;
+    // The posture may have been lifted while no healer ran (its triggers were consumed then): look once at start.
+    lookAtHeldBack('healer started');
 
     const loop = new ConsumerLoop<StoredEvent>({
       nc: ctx.nc,
@@ -119,12 +124,8 @@ export class HealerService {
       decode: decodeEvent,
       logger: log,
       registry,
-      onMessage: async (m) => {
-        const envelope = m.value.envelope;
-        if (envelope.aggregate !== 'agent' || !TRIGGER_EVENT_TYPES.has(envelope.type)) return;
-        // Acked once a loop holds the lease (here, or at another instance that re-reads the log before it lets go).
-        await runner.kick(envelope.aggregateId);
-      },
+      // Acked once a loop holds the lease (here, or at another instance); nak'ed when this healer is stopping.
+      onMessage: (m) => handleTrigger(runner, m.value.envelope),
     });
     await loop.start();
 

@@ -113,6 +113,27 @@ describe('healing end to end', () => {
     expect(a.received).toHaveLength(1);
   });
 
+  it('a posture lifted while the healer was down heals the agents it held once the healer is back', async () => {
+    const config = await new Kvm(nc).open(names.configBucket);
+    const posture = (current: string) => JSON.stringify({ current, baseline: 'operator', version: 2, changedAt: new Date().toISOString() });
+    await sendCommand(nc, names, 'e2e-held', { type: 'RegisterAgent', model: 'test', agentType: 'worker' }, 'telemetry');
+    await config.put('posture', posture('phoenix'));
+    const a = agent('e2e-held');
+    await new Promise((r) => setTimeout(r, 300));
+    try {
+      await infect(nc, names, 'e2e-held');
+      await eventually(async () => (await view('e2e-held'))?.status === 'suspended', 10_000);
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await view('e2e-held')).quarantine.healing).toBe('idle');
+      await stack.kill('healer');
+    } finally {
+      await config.put('posture', posture('operator'));
+    }
+    stack.start('healer');
+    await eventually(async () => (await view('e2e-held'))?.status === 'active', 30_000, 200);
+    expect(a.received).toHaveLength(1);
+  });
+
   it('a healer killed mid-healing and restarted leaves no agent stuck', async () => {
     const a = agent('e2e-crash');
     a.publishing = false;

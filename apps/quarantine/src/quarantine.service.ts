@@ -41,7 +41,7 @@ export class QuarantineService {
 
   static async start(config: RuntimeConfig, log: LoopLogger, registry: Registry, opts: QuarantineServiceOptions = {}): Promise<QuarantineService> {
     const names = namesOf(config.namespace);
-    const ctx = await connectNats(config.natsServers, 'immune-quarantine');
+    const ctx = await connectNats(config.natsServers, 'immune-quarantine', { noAsyncTraces: true });
     const { status: statusKv } = await provisionAll(ctx.nc, names);
     const store = new EventStore(ctx.nc, names);
     const commands = new Counter({

@@ -47,7 +47,7 @@ export interface SentinelOptions {
   leaseMs?: number;
   renewEveryMs?: number;
   safetyMs?: number;
-  /** Dirty baselines and partition progress are persisted this often (default 5 s). */
+  /** Dirty baselines and partition progress are persisted this often (default env SENTINEL_SNAPSHOT_EVERY_MS or 5 s). */
   snapshotEveryMs?: number;
   /**
    * An infection that others share (another agent showed one of its anomaly types within the fleet window)
@@ -190,7 +190,7 @@ export class SentinelService {
       timeoutMs: opts.commandTimeoutMs ?? config.commandTimeoutMs,
     });
     this.feed = new VitalsFeed(ctx.js, this.names.vitalsStream, (m) => this.onVital(m), log);
-    this.store = new BaselineStore(ctx.js, ctx.jsm, buckets.baselines, this.names.baselines, this.P);
+    this.store = new BaselineStore(ctx.js, ctx.jsm, ctx.nc, this.names.baselines, this.P);
     this.metrics = new SentinelMetrics(registry, {
       partitionsOwned: () => this.scorer.ownedPartitions().length,
       agentsInMemory: () => this.scorer.agents.size,
@@ -203,7 +203,7 @@ export class SentinelService {
 
   static async start(config: RuntimeConfig, log: LoopLogger, registry: Registry, opts: SentinelOptions = {}): Promise<SentinelService> {
     const names = namesOf(config.namespace);
-    const ctx = await connectNats(config.natsServers, 'immune-sentinel');
+    const ctx = await connectNats(config.natsServers, 'immune-sentinel', { noAsyncTraces: true });
     try {
       const { status } = await provisionAll(ctx.nc, names);
       const buckets = await openSentinelBuckets(ctx.nc, names);
@@ -288,7 +288,7 @@ export class SentinelService {
       onLost: (parts) => this.lost(parts),
     });
     await this.leases.start();
-    this.every(this.opts.snapshotEveryMs ?? 5000, () => void this.snapshot(null).catch((e: unknown) => this.log.error({ err: String(e) }, 'baseline snapshot failed')));
+    this.every(this.opts.snapshotEveryMs ?? intFromEnv(process.env, 'SENTINEL_SNAPSHOT_EVERY_MS', 5000), () => void this.snapshot(null).catch((e: unknown) => this.log.error({ err: String(e) }, 'baseline snapshot failed')));
     this.every(Math.max(20, Math.min(100, (this.opts.correlationDelayMs ?? 1000) / 4)), () => this.evaluate(false));
     this.log.info({ instance: this.instanceId, partitions: this.P, owned: this.scorer.ownedPartitions() }, 'sentinel ready');
   }

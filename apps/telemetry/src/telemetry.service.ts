@@ -39,7 +39,7 @@ async function registerWithRetry(run: () => Promise<string[]>): Promise<string[]
 
 /**
  * The telemetry service's composition root, free of Nest: one durable consumer of the vitals stream, acked
- * once per batch (`VitalsConsumer`). Each vital is parsed and validated once; the valid ones are summed into per-agent per-minute rollups (one
+ * in batches, at most every 20 ms (`VitalsConsumer`). Each vital is parsed and validated once; the valid ones are summed into per-agent per-minute rollups (one
  * batched upsert every few seconds) and kept in a small in-memory window per agent, served on request.
  */
 export class TelemetryService {
@@ -55,7 +55,7 @@ export class TelemetryService {
 
   static async start(config: RuntimeConfig, log: LoopLogger, registry: Registry, opts: TelemetryOptions = {}): Promise<TelemetryService> {
     const names = namesOf(config.namespace);
-    const ctx = await connectNats(config.natsServers, 'immune-telemetry');
+    const ctx = await connectNats(config.natsServers, 'immune-telemetry', { noAsyncTraces: true });
     const { status } = await provisionAll(ctx.nc, names);
     await migrate(config);
     const ds = await openDataSource({ databaseUrl: config.databaseUrl, schema: names.pgSchema, poolSize: 2, applicationName: 'immune-telemetry' });

@@ -19,9 +19,11 @@ export class LogFollower {
     private readonly stream: string,
     private readonly apply: (e: StoredEvent) => void,
     private readonly log: LoopLogger,
+    /** How often a start that is still replaying says how far it is. */
+    private readonly progressEveryMs = 30_000,
   ) {}
 
-  /** Starts and resolves once everything stored before the call is applied. */
+  /** Starts and resolves once everything stored before the call is applied (never earlier, however long it takes). */
   async start(): Promise<void> {
     const end = (await this.jsm.streams.info(this.stream)).state.last_seq;
     const consumer = await this.js.consumers.get(this.stream, { deliver_policy: DeliverPolicy.All });
@@ -45,7 +47,11 @@ export class LogFollower {
         this.release();
       },
     });
-    await this.waitFor(end, 120_000);
+    // However long the log is: the service must not act (write the posture, arm timers) on a half-read log.
+    while (!(await this.waitFor(end, this.progressEveryMs))) {
+      if (this.messages === null) throw new Error('log follower stopped before it caught up');
+      this.log.info({ position: this.position, end }, 'still reading the event log');
+    }
   }
 
   /** Resolves when `seq` was applied, or after `timeoutMs` (false). */

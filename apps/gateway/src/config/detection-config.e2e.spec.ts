@@ -116,6 +116,8 @@ describe('gateway: detection configuration and vitals history', () => {
     expect(empty.body.items).toEqual([]);
     expect((await get('/agents/nobody/vitals')).body).toMatchObject({ code: 'AGENT.NOT_FOUND' });
     expect((await get('/agents/lax-1/vitals?from=yesterday')).body).toMatchObject({ code: 'VALIDATION.FAILED' });
+    // the earliest time a Date holds: its default `from` (an hour before) is no date at all
+    expect((await get('/agents/lax-1/vitals?to=-271821-04-20T00:00:00Z')).body).toMatchObject({ status: 400, code: 'VALIDATION.FAILED' });
     expect((await get('/agents/lax-1/vitals?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z')).status).toBe(400);
   });
 

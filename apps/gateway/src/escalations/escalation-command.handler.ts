@@ -8,7 +8,7 @@ import {
   type EscalationCommandRequest,
   type Names,
 } from '@immune/contracts';
-import { commandIdFor } from '../commands/command-id';
+import { escalationCommandId } from './escalation-command-id';
 import { mapNatsError, type CommandObserver } from '../commands/command.client';
 import type { ProjectionProgress } from '../commands/projection-progress';
 import type { Caller } from '../keys/api-key.service';
@@ -32,7 +32,7 @@ export class EscalationCommandHandler {
   ) {}
 
   async send(caller: Caller, command: EscalationCommandBody, idempotencyKey?: string): Promise<EscalationAccepted> {
-    const commandId = commandIdFor(caller.name, idempotencyKey, `escalation/${command.type}/${'escalationId' in command ? command.escalationId : 'posture'}`);
+    const commandId = escalationCommandId(caller.name, idempotencyKey, command);
     const request: EscalationCommandRequest = {
       commandId,
       actor: caller.name,

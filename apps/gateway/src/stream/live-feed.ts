@@ -83,7 +83,8 @@ export interface LiveFeedOptions {
  */
 export class LiveFeed {
   private readonly listeners = new Set<FeedListener>();
-  private readonly pending: FeedEvent[] = [];
+  /** Events waiting for the read models, in log order, with when each arrived (`now()`). */
+  private readonly pending: Array<{ event: FeedEvent; at: number }> = [];
   private waiting = false;
   private running: Promise<void> | null = null;
   private tailHandle: LogTail | null = null;
@@ -146,7 +147,7 @@ export class LiveFeed {
     this.lastSeq = raw.seq;
     const event = toFeedEvent(raw);
     if (!event) return;
-    this.pending.push(event);
+    this.pending.push({ event, at: this.now() });
     this.schedule();
   }
 
@@ -250,22 +251,28 @@ export class LiveFeed {
     }
   }
 
-  /** One wait at a time, for the oldest pending event; each wake-up pushes everything the read models include. */
+  /**
+   * One wait at a time, for the oldest pending event (at most what is left of its hold); each wake-up pushes
+   * everything the read models include and everything that has waited `holdMs`, so with the projector down the
+   * feed runs `holdMs` late instead of pushing one event per `holdMs` while the rest pile up without bound.
+   */
   private schedule(): void {
     if (this.waiting || this.pending.length === 0) return;
-    const oldest = this.pending[0]!.seq;
+    const head = this.pending[0]!;
+    const oldest = head.event.seq;
     this.waiting = true;
     const done = () => {
       this.waiting = false;
-      this.release(Math.max(oldest, this.progress.seq));
+      this.release(Math.max(oldest, this.progress.seq), this.now() - this.holdMs);
       this.schedule();
     };
-    this.progress.waitFor(oldest, this.holdMs).then(done, done);
+    const left = Math.max(1, this.holdMs - (this.now() - head.at));
+    this.progress.waitFor(oldest, left).then(done, done);
   }
 
-  private release(upTo: number): void {
-    while (this.pending.length > 0 && this.pending[0]!.seq <= upTo) {
-      this.emit({ kind: 'event', event: this.pending.shift()! });
+  private release(upTo: number, heldSince: number): void {
+    while (this.pending.length > 0 && (this.pending[0]!.event.seq <= upTo || this.pending[0]!.at <= heldSince)) {
+      this.emit({ kind: 'event', event: this.pending.shift()!.event });
     }
   }
 

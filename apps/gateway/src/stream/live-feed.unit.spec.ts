@@ -131,6 +131,24 @@ describe('LiveFeed', () => {
     expect(events().map((e) => e.seq)).toEqual([1, 2]);
   });
 
+  it('with the read models stuck, pushes every event that has waited its hold at once (not one per hold)', async () => {
+    feed.subscribe((m) => got.push(m));
+    await flush();
+    const tail = source.tails[0]!.tail;
+    for (let seq = 1; seq <= 50; seq++) tail.push(envelope(seq, 'AnomalyDetected'));
+    await flush();
+    clock += 3_000;
+    tail.push(envelope(51, 'AnomalyDetected'));
+    await flush();
+    progress.timeoutAll();
+    await flush();
+    // The 50 that waited the 3 s hold go out together; the one that just arrived still waits for the read models.
+    expect(events().map((e) => e.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    progress.advance(51);
+    await flush();
+    expect(events()).toHaveLength(51);
+  });
+
   it('skips messages that are not envelopes and never repeats a sequence', async () => {
     feed.subscribe((m) => got.push(m));
     await flush();
@@ -242,6 +260,29 @@ describe('openSseSession', () => {
     await flush();
     expect(sink.chunks.join('')).toMatch(/event: event\nid: 9\ndata: \{"seq":9/);
     close();
+    expect(sink.ended).toBe(true);
+    expect(feed.listenerCount).toBe(0);
+    await feed.stop();
+  });
+
+  it('ends the stream once the listener is no longer allowed (its key deleted), and keeps it while the check fails', async () => {
+    const feed = new LiveFeed(new FakeSource(), new FakeProgress(), { statsIntervalMs: 60_000, idleStopMs: 5 });
+    const sink = new Sink();
+    let answer: 'yes' | 'error' | 'no' = 'yes';
+    openSseSession(feed, sink, {
+      recheckMs: 5,
+      stillAllowed: async () => {
+        if (answer === 'error') throw new Error('database away');
+        return answer === 'yes';
+      },
+    });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(sink.ended).toBe(false);
+    answer = 'error';
+    await new Promise((r) => setTimeout(r, 30));
+    expect(sink.ended).toBe(false);
+    answer = 'no';
+    await new Promise((r) => setTimeout(r, 30));
     expect(sink.ended).toBe(true);
     expect(feed.listenerCount).toBe(0);
     await feed.stop();

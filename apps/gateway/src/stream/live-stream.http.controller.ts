@@ -2,7 +2,8 @@ import { Controller, Get, Req, Res, type BeforeApplicationShutdown } from '@nest
 import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentCaller } from '../auth/auth.decorators';
 import type { GatewayRequest, GatewayResponse } from '../common/http-types';
-import type { Caller } from '../keys/api-key.service';
+import { ApiKeyService, type Caller } from '../keys/api-key.service';
+import { parseBearer } from '../auth/bearer';
 import { ApiRead } from '../openapi/api-docs.decorators';
 import { LiveFeed } from './live-feed';
 import { openSseSession } from './sse-session';
@@ -13,7 +14,10 @@ import { openSseSession } from './sse-session';
 export class LiveStreamHttpController implements BeforeApplicationShutdown {
   private readonly sessions = new Set<() => void>();
 
-  constructor(private readonly feed: LiveFeed) {}
+  constructor(
+    private readonly feed: LiveFeed,
+    private readonly keys: ApiKeyService,
+  ) {}
 
   @Get()
   @ApiOperation({
@@ -29,7 +33,12 @@ export class LiveStreamHttpController implements BeforeApplicationShutdown {
   @ApiResponse({ status: 200, description: 'The stream (never ends on its own).' })
   @ApiRead()
   stream(@Req() req: GatewayRequest, @Res() res: GatewayResponse, @CurrentCaller() caller: Caller): void {
-    const close = openSseSession(this.feed, res, { hello: { name: caller.name, role: caller.role } });
+    const key = parseBearer(req.headers.authorization);
+    const close = openSseSession(this.feed, res, {
+      hello: { name: caller.name, role: caller.role },
+      // A key deleted while its stream is open stops receiving the log (within the key cache's few seconds).
+      stillAllowed: async () => key !== undefined && (await this.keys.authenticate(key)) !== null,
+    });
     const end = () => {
       this.sessions.delete(end);
       close();

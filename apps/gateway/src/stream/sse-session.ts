@@ -18,6 +18,12 @@ export interface SseSessionOptions {
   maxBufferedBytes?: number;
   /** Sent first, as event `hello` (who is listening, where the log is). */
   hello?: Record<string, unknown>;
+  /**
+   * Asked every `recheckMs` whether the listener may still read (its key not deleted meanwhile): false ends the
+   * stream, so a revoked key does not keep receiving the log for as long as the connection lives.
+   */
+  stillAllowed?: () => Promise<boolean>;
+  recheckMs?: number;
 }
 
 /**
@@ -35,11 +41,12 @@ export function openSseSession(feed: LiveFeed, sink: SseSink, opts: SseSessionOp
   sink.flushHeaders?.();
 
   let closed = false;
-  const timers: { keepalive?: NodeJS.Timeout; unsubscribe?: () => void } = {};
+  const timers: { keepalive?: NodeJS.Timeout; recheck?: NodeJS.Timeout; unsubscribe?: () => void } = {};
   const close = (): void => {
     if (closed) return;
     closed = true;
     if (timers.keepalive) clearInterval(timers.keepalive);
+    if (timers.recheck) clearInterval(timers.recheck);
     timers.unsubscribe?.();
     try {
       sink.end();
@@ -62,5 +69,20 @@ export function openSseSession(feed: LiveFeed, sink: SseSink, opts: SseSessionOp
   });
   timers.keepalive = setInterval(() => write(SSE_KEEPALIVE), opts.keepaliveMs ?? 15_000);
   timers.keepalive.unref?.();
+  const stillAllowed = opts.stillAllowed;
+  if (stillAllowed) {
+    let asking = false;
+    timers.recheck = setInterval(() => {
+      if (asking || closed) return;
+      asking = true;
+      stillAllowed()
+        .then((ok) => {
+          if (!ok) close();
+        })
+        .catch(() => undefined) // the key store is away: keep the stream; the next check decides
+        .finally(() => (asking = false));
+    }, opts.recheckMs ?? 15_000);
+    timers.recheck.unref?.();
+  }
   return close;
 }

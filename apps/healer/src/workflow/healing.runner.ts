@@ -54,6 +54,8 @@ const MAX_STEPS = 64;
  */
 export class HealingRunner {
   private readonly running = new Map<string, Promise<void>>();
+  /** Agents whose lease is being acquired here (a kick in between would take the lease a second time). */
+  private readonly acquiring = new Set<string>();
   /** Agents kicked while their loop was finishing here: looked at again once it has ended. */
   private readonly again = new Set<string>();
   /** The state of each agent a loop runs for, with the version and hash it was built to. */
@@ -68,12 +70,24 @@ export class HealingRunner {
    */
   async kick(agentId: string): Promise<'started' | 'running' | 'busy' | 'stopped'> {
     if (this.stopped) return 'stopped';
-    if (this.running.has(agentId)) {
+    if (this.running.has(agentId) || this.acquiring.has(agentId)) {
       // The loop may be past its last read (news after it would be lost): look again when it ends.
       this.again.add(agentId);
       return 'running';
     }
-    if (!(await this.deps.leases.acquire(agentId))) return 'busy';
+    // Two kicks at once (a trigger, the sweep, a posture lift) must not both take the lease (the lease lets its
+    // own owner take it over) and run two loops for one agent: the first one acquires, the other waits its turn.
+    this.acquiring.add(agentId);
+    let acquired: boolean;
+    try {
+      acquired = await this.deps.leases.acquire(agentId);
+    } finally {
+      this.acquiring.delete(agentId);
+    }
+    if (!acquired) {
+      this.again.delete(agentId);
+      return 'busy';
+    }
     const loop = this.loop(agentId).finally(() => {
       this.running.delete(agentId);
       this.cache.delete(agentId);

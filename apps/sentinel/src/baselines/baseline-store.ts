@@ -1,5 +1,5 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
-import type { KV } from '@nats-io/kv';
+import { createInbox, type NatsConnection } from '@nats-io/nats-core';
 import { readStreamRaw } from '@immune/platform-jetstream';
 import { partitionOf } from '@immune/platform-partitions';
 import type { BaselineSnapshot } from '@immune/domain-detection';
@@ -45,7 +45,7 @@ export class BaselineStore {
   constructor(
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
-    private readonly kv: KV,
+    private readonly nc: NatsConnection,
     private readonly bucket: string,
     private readonly partitions: number,
   ) {
@@ -78,23 +78,72 @@ export class BaselineStore {
     return out;
   }
 
-  /** Writes every entry with at most `concurrency` puts in flight; returns the keys that failed. */
-  async write(entries: ReadonlyArray<readonly [string, string]>, concurrency = 256): Promise<Set<string>> {
+  /**
+   * Writes every entry with at most `window` puts in flight; returns the keys that failed (a refusal, or no
+   * acknowledgement within `timeoutMs` of the last one heard). The puts are plain publishes to the bucket's
+   * subjects whose JetStream acknowledgements come back to one inbox subscription: a put stays a stored,
+   * acknowledged write, without `kv.put`'s promise, timer and two Error objects per entry — a snapshot writes
+   * every dirty agent every few seconds, which made the puts a fifth of the sentinel's CPU at 40,000 vitals/s.
+   */
+  write(entries: ReadonlyArray<readonly [string, string]>, window = 256, timeoutMs = 5000): Promise<Set<string>> {
     const failed = new Set<string>();
+    if (entries.length === 0) return Promise.resolve(failed);
+    const nc = this.nc;
+    const inbox = createInbox();
+    /** 0 waiting, 1 stored, 2 refused. */
+    const state = new Uint8Array(entries.length);
     let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < entries.length) {
-        const entry = entries[next++];
-        if (!entry) break;
-        try {
-          await this.kv.put(entry[0], entry[1]);
-        } catch {
-          failed.add(entry[0]);
+    let inFlight = 0;
+    let answered = 0;
+    return new Promise<Set<string>>((resolve) => {
+      let timer: NodeJS.Timeout | null = null;
+      const finish = (): void => {
+        if (timer !== null) clearTimeout(timer);
+        timer = null;
+        sub.unsubscribe();
+        for (let i = 0; i < entries.length; i++) if (state[i] !== 1) failed.add((entries[i] as readonly [string, string])[0]);
+        resolve(failed);
+      };
+      const stall = (): void => {
+        if (timer !== null) clearTimeout(timer);
+        timer = setTimeout(finish, timeoutMs);
+      };
+      const pump = (): void => {
+        while (inFlight < window && next < entries.length) {
+          const [key, value] = entries[next] as readonly [string, string];
+          try {
+            nc.publish(this.subjectPrefix + key, value, { reply: `${inbox}.${next}` });
+            inFlight++;
+          } catch {
+            state[next] = 2;
+            answered++;
+          }
+          next++;
         }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, entries.length) }, worker));
-    return failed;
+        if (answered === entries.length) finish();
+      };
+      const sub = nc.subscribe(`${inbox}.*`, {
+        callback: (err, msg) => {
+          if (err) return;
+          const i = Number(msg.subject.slice(inbox.length + 1));
+          if (!Number.isInteger(i) || i < 0 || i >= entries.length || state[i] !== 0) return;
+          let ok = false;
+          try {
+            const ack = msg.json<{ seq?: unknown; error?: unknown }>();
+            ok = ack.error === undefined && typeof ack.seq === 'number';
+          } catch {
+            ok = false; // e.g. a no-responders status without a body
+          }
+          state[i] = ok ? 1 : 2;
+          answered++;
+          inFlight--;
+          stall();
+          pump();
+        },
+      });
+      stall();
+      pump();
+    });
   }
 }
 

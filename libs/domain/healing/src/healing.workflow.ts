@@ -52,6 +52,11 @@ export function nextHealingStep(state: AgentState, ctx: HealingContext): Healing
       if (q.healRequestedAt !== null && q.healingEndedAt !== null && q.healRequestedAt > q.healingEndedAt) {
         return startStep(state, q, 'heal_now', ctx);
       }
+      // The exhaustion asked for termination but the agent is not terminated (the healer stopped, or the reply was
+      // lost, between the two commands): finish it. ExhaustHealing is a no-op the second time.
+      if (q.healingEscalation === 'terminate' && q.healingId !== null) {
+        return { kind: 'exhaust', healingId: q.healingId, tried: [...q.healingTried], escalation: 'terminate' };
+      }
       return { kind: 'ignore', reason: 'healing exhausted: waits for an admin (or heal-now)' };
     case 'succeeded':
       return { kind: 'ignore', reason: 'healed: waits for an operator to release it' };

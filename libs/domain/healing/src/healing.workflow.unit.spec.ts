@@ -117,6 +117,18 @@ describe('during a healing', () => {
     expect(nextHealingStep(again, ctx({ newHealingId: 'h-2' }))).toMatchObject({ kind: 'start', healingId: 'h-2', trigger: 'heal_now', plan: ['reset_memory', 'reset_agent'] });
   });
 
+  it('an exhaustion that asked for termination is finished from the log when the healer stopped before terminating', () => {
+    const exhaustedTerminate: AgentEvent = { ...exhausted, data: { ...exhausted.data, escalation: 'terminate' } } as AgentEvent;
+    const s = state(registered, quarantined(), started(), failed('reset_memory', 1), failed('reset_agent', 2), [T1, exhaustedTerminate]);
+    // Whatever the healer's policy is now: the log says what the exhaustion decided.
+    expect(nextHealingStep(s, ctx())).toEqual({ kind: 'exhaust', healingId: 'h-1', tried: ['reset_memory', 'reset_agent'], escalation: 'terminate' });
+    const terminated: AgentEvent = { type: 'AgentTerminated', data: { quarantineId: 'q-1', resolution: 'healing exhausted', durationSeconds: 60, restrictions: { toolsRevoked: true, autonomyReduced: true, replicationBlocked: true, networkRestricted: true, probation: false } } };
+    expect(nextHealingStep(state(registered, quarantined(), started(), failed('reset_memory', 1), failed('reset_agent', 2), [T1, exhaustedTerminate], terminated), ctx())).toEqual({ kind: 'ignore', reason: 'terminated' });
+    // A heal-now after the exhaustion is a human decision and wins.
+    const again = state(registered, quarantined(), started(), failed('reset_memory', 1), failed('reset_agent', 2), [T1, exhaustedTerminate], [T2, healNow]);
+    expect(nextHealingStep(again, ctx({ newHealingId: 'h-2' }))).toMatchObject({ kind: 'start', healingId: 'h-2' });
+  });
+
   it('a healed agent that was not released waits for an operator', () => {
     const succeeded: AgentEvent = {
       type: 'HealingActionSucceeded',

@@ -4,6 +4,7 @@ import type {
   AgentStatus,
   ApprovalState,
   Diagnosis,
+  ExhaustionEscalation,
   HealMode,
   HealingAction,
   HealingState,
@@ -53,6 +54,11 @@ export interface ActiveQuarantine {
   healingTried: HealingAction[];
   /** The `occurredAt` of the last HealingExhausted of this entry (a later heal-now starts again). */
   healingEndedAt: string | null;
+  /**
+   * What the last HealingExhausted of the current healing asked for (`terminate` under `autoTerminate`), null
+   * before: a healer that stopped between the exhaustion and the termination finishes it from the log.
+   */
+  healingEscalation?: ExhaustionEscalation | null;
 }
 
 /** A quarantine entry that has ended; the aggregate keeps a short summary of each, oldest first. */
@@ -176,6 +182,7 @@ export function evolve(state: AgentState, event: AgentEvent, occurredAt: string)
           healingPlan: [],
           healingTried: [],
           healingEndedAt: null,
+          healingEscalation: null,
         },
         quarantineCount: state.quarantineCount + 1,
       };
@@ -250,6 +257,7 @@ export function evolve(state: AgentState, event: AgentEvent, occurredAt: string)
           healingAttempt: 0,
           healingPlan: Array.isArray(d.plan) ? [...d.plan] : [],
           healingTried: [],
+          healingEscalation: null,
         },
       };
     }
@@ -321,7 +329,7 @@ export function evolve(state: AgentState, event: AgentEvent, occurredAt: string)
     case 'HealingExhausted': {
       const q = openHealing(state, event.data.quarantineId, event.data.healingId);
       if (q === null) return state;
-      return { ...state, quarantine: { ...q, healing: 'exhausted', healingAction: null, healingEndedAt: occurredAt } };
+      return { ...state, quarantine: { ...q, healing: 'exhausted', healingAction: null, healingEndedAt: occurredAt, healingEscalation: event.data.escalation } };
     }
     default: {
       // Compile time: every AgentEvent is handled. Run time: a type we do not model changes nothing.

@@ -76,6 +76,7 @@ describe('agent state', () => {
         healingPlan: [],
         healingTried: [],
         healingEndedAt: null,
+        healingEscalation: null,
       });
       expect(isQuarantined(state)).toBe(true);
     });

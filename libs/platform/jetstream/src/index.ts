@@ -1,4 +1,4 @@
-export { connectNats, type NatsContext } from './connect';
+export { connectNats, type ConnectNatsOptions, type NatsContext } from './connect';
 export {
   provisionAll,
   provisionEventStream,

@@ -1,5 +1,6 @@
 import {
   AGENT_EVENT_TYPES,
+  HEALING_EVENT_TYPES,
   NO_RESTRICTIONS,
   type AgentEventType,
   type AgentQuarantinedData,
@@ -121,13 +122,7 @@ export function approvalAfter(type: ApprovalEventType, current: ApprovalState): 
 }
 
 /** The healing events that change an open quarantine entry's `healing` (both projections apply them the same way). */
-export const HEALING_VIEW_EVENT_TYPES = [
-  'HealingStarted',
-  'HealingProbationStarted',
-  'HealingActionSucceeded',
-  'HealingActionFailed',
-  'HealingExhausted',
-] as const;
+export const HEALING_VIEW_EVENT_TYPES = HEALING_EVENT_TYPES;
 export type HealingViewEventType = (typeof HEALING_VIEW_EVENT_TYPES)[number];
 
 /**

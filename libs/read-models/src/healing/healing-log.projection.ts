@@ -1,9 +1,9 @@
-import { isHealingAction, type HealingLogEntryView, type HealingLogOutcome, type StoredEvent } from '@immune/contracts';
+import { HEALING_EVENT_TYPES, isHealingAction, type HealingLogEntryView, type HealingLogOutcome, type StoredEvent } from '@immune/contracts';
 import { toNumber, type ProjectionDefinition } from '../projection';
 import { dataOf, isAgentAggregate, numberOrNull, text, textOrNull } from '../common/event-data';
 
 /** The healing events and what each records in the log. */
-export const HEALING_LOG_EVENT_TYPES = ['HealingStarted', 'HealingProbationStarted', 'HealingActionSucceeded', 'HealingActionFailed', 'HealingExhausted'] as const;
+export const HEALING_LOG_EVENT_TYPES = HEALING_EVENT_TYPES;
 
 const OUTCOME_OF: Readonly<Record<string, HealingLogOutcome>> = {
   HealingStarted: 'started',

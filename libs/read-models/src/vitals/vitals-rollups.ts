@@ -1,4 +1,4 @@
-import type { Vital } from '@immune/contracts';
+import type { Vital, VitalsRollupItem } from '@immune/contracts';
 import { quoteIdent } from '@immune/platform-postgres';
 
 export const ROLLUP_MINUTE_MS = 60_000;
@@ -133,20 +133,7 @@ export async function upsertVitalsRollups(sql: RollupSql, schema: string, rows: 
 }
 
 /** A rollup as the API shows it (`GET /agents/{id}/vitals`). */
-export interface VitalsRollupView {
-  minute: string;
-  count: number;
-  failures: number;
-  retries: number;
-  latencyMeanMs: number;
-  latencyMaxMs: number;
-  inputTokens: number;
-  outputTokens: number;
-  tokens: number;
-  costUsd: number;
-  toolCalls: number;
-  lastVitalAt: string;
-}
+export type VitalsRollupView = VitalsRollupItem;
 
 interface RollupDbRow {
   minute: Date;

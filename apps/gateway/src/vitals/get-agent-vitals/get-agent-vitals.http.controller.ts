@@ -8,6 +8,7 @@ import { ApiProblems, ApiRead, ref } from '../../openapi/api-docs.decorators';
 import { MAX_RANGE_MS, VitalsHistoryQueries } from '../vitals-history.queries';
 
 const DEFAULT_RANGE_MS = 60 * 60_000;
+const MAX_TIME_MS = 8_640_000_000_000_000;
 
 @ApiTags('agents')
 @Controller('agents')
@@ -45,6 +46,7 @@ export class GetAgentVitalsHttpController {
 function parseTime(field: string, raw: string | undefined): number | undefined {
   if (raw === undefined || raw === '') return undefined;
   const ms = /^\d{1,15}$/.test(raw) ? Number(raw) : Date.parse(raw);
-  if (!Number.isFinite(ms) || raw.length > 64) throw validationError([{ field, messages: [`${field} must be an ISO-8601 time or epoch milliseconds`] }]);
+  // Before 1970 or past what a Date holds (±8.64e15 ms) would only fail later, as a 500, when the range is printed.
+  if (!Number.isFinite(ms) || ms < 0 || ms > MAX_TIME_MS || raw.length > 64) throw validationError([{ field, messages: [`${field} must be an ISO-8601 time or epoch milliseconds`] }]);
   return ms;
 }
