@@ -1,8 +1,10 @@
 /**
  * `npm run bench -- rebuild [--events=N]`: writes a realistic event log of N events (default 200,000) into a fresh
- * namespace and database, then times `projections rebuild` (read the stream, evolve, COPY, indexes, swap).
+ * namespace and database, then times `projections rebuild` (read the stream, evolve, COPY, indexes, swap) and
+ * the CPU it took, here and machine-wide. `BENCH_KEEP=1` leaves the namespace and database behind for profiling.
  */
 import { randomBytes } from 'node:crypto';
+import { cpus } from 'node:os';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { createInbox, type NatsConnection } from '@nats-io/nats-core';
 import { connect, headers } from '@nats-io/transport-node';
@@ -23,6 +25,13 @@ export interface RebuildBenchResult {
   timings: RebuildTimings;
   rows: Record<string, number>;
   setup: { generateSeconds: number; publishSeconds: number; publishedPerSecond: number; bytes: number };
+  /** CPU seconds during the rebuild: this process (every thread) and the whole machine (PostgreSQL, NATS, …). */
+  cpu: { processSeconds: number; machineSeconds: number };
+}
+
+/** Busy CPU time of the whole machine so far, in seconds (every core). */
+function machineBusySeconds(): number {
+  return cpus().reduce((sum, c) => sum + c.times.user + c.times.nice + c.times.sys + c.times.irq, 0) / 1000;
 }
 
 const NATS_URL = process.env['NATS_URL'] || 'nats://127.0.0.1:4222';
@@ -120,14 +129,19 @@ export async function benchRebuild(opts: { events?: number; print?: (line: strin
     print(`rebuild: ${events} events written (${(bytes / events).toFixed(0)} bytes each) in ${publishSeconds.toFixed(1)} s; rebuilding…`);
 
     t = performance.now();
+    const cpu0 = process.cpuUsage();
+    const machine0 = machineBusySeconds();
     const stats = await rebuildProjections({ config });
     const wallSeconds = (performance.now() - t) / 1000;
+    const cpuUsed = process.cpuUsage(cpu0);
+    const cpu = { processSeconds: (cpuUsed.user + cpuUsed.system) / 1e6, machineSeconds: machineBusySeconds() - machine0 };
     const tm = stats.timings;
     const f = (s: number) => `${s.toFixed(2)} s`;
     print(
       `rebuild: ${Math.round(stats.eventsPerSecond)} events/s (${stats.events} events in ${f(stats.seconds)}; ${f(wallSeconds)} end to end) — ` +
         `read ${f(tm.readSeconds)}, decode+evolve+encode ${f(tm.processSeconds)}, COPY wait ${f(tm.copyWaitSeconds)}, ` +
-        `COPY after read ${f(tm.copyAfterReadSeconds)}, indexes ${f(tm.indexSeconds)}, swap ${f(tm.swapSeconds)}`,
+        `COPY after read ${f(tm.copyAfterReadSeconds)}, indexes ${f(tm.indexSeconds)}, swap ${f(tm.swapSeconds)}; ` +
+        `CPU ${f(cpu.processSeconds)} here, ${f(cpu.machineSeconds)} machine-wide`,
     );
     return {
       events: stats.events,
@@ -137,9 +151,12 @@ export async function benchRebuild(opts: { events?: number; print?: (line: strin
       timings: tm,
       rows: stats.rows,
       setup: { generateSeconds, publishSeconds, publishedPerSecond: Math.round(events / publishSeconds), bytes },
+      cpu,
     };
   } finally {
-    await env.cleanup();
+    // BENCH_KEEP=1 keeps the stream and the database, to profile `projections rebuild` against them again.
+    if (process.env['BENCH_KEEP']) print(`rebuild: kept IMMUNE_NAMESPACE=${env.config.namespace} DATABASE_URL=${env.config.databaseUrl}`);
+    else await env.cleanup();
   }
 }
 

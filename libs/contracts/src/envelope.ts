@@ -22,6 +22,11 @@ export interface StoredEvent<TType extends string = string, TData = unknown> {
   seq: number;
   subject: string;
   envelope: EventEnvelope<TType, TData>;
+  /**
+   * `envelope.data` exactly as the message holds it (compact JSON text), when the decoder could delimit it: the
+   * archive stores this text instead of encoding the parsed value again. Absent for events not read from a message.
+   */
+  dataJson?: string;
 }
 
 /** What a decider returns: the type and data of an event; the platform adds ids, time, actor and hashes. */

@@ -9,7 +9,7 @@ const EXPECTED: Record<string, Record<string, string>> = {
   agents: { agent_id: 'text', status: 'text', severity: 'text', source: 'text', reason_code: 'text', quarantined: 'boolean', version: 'bigint', doc: 'jsonb' },
   quarantines: {
     quarantine_id: 'text', agent_id: 'text', active: 'boolean', severity: 'text', source: 'text', reason_code: 'text',
-    quarantined_at: 'timestamp with time zone', ended_at: 'timestamp with time zone', opened_seq: 'bigint', doc: 'jsonb',
+    quarantined_at: 'timestamp with time zone', ended_at: 'timestamp with time zone', opened_seq: 'bigint', doc: 'json',
   },
   events: {
     seq: 'bigint', id: 'text', subject: 'text', type: 'text', aggregate: 'text', aggregate_id: 'text', agent_id: 'text',

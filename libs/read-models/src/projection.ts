@@ -16,6 +16,14 @@ export interface ColumnSpec {
 export type ColumnValue = string | number | boolean | null | object;
 
 /**
+ * For a json or jsonb column: a value given as its JSON text, written as is instead of encoded again (the archive's
+ * `data`, as the message holds it). The text must be one valid JSON value.
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
+/**
  * A projection is another `evolve` over a row: pure, no I/O, no clock. The platform (libs/platform/projections)
  * loads the rows an event touches, calls `evolve`, and writes the result — live in batches, or all at once
  * by COPY during a rebuild — so both paths give the same rows.

@@ -7,6 +7,7 @@ import { ApiKeyEntity } from './keys/api-key.entity';
 import { IdempotencyKeyEntity } from './keys/idempotency-key.entity';
 import { ReadModels1767225600000 } from './migrations/1767225600000-read-models';
 import { VitalsRollups1767484800000 } from './migrations/1767484800000-vitals-rollups';
+import { QuarantineDocJson1767571200000 } from './migrations/1767571200000-quarantine-doc-json';
 import { Escalations1767312000000 } from './migrations/1767312000000-escalations';
 import { Healing1767398400000 } from './migrations/1767398400000-healing';
 import { HealingAgentMemoryEntity, HealingLogEntity, HealingPatternEntity } from './healing/healing.entities';
@@ -42,7 +43,7 @@ export const READ_MODEL_ENTITIES = [
 ];
 
 /** In order; each creates its tables in the DataSource's schema. */
-export const READ_MODEL_MIGRATIONS = [ReadModels1767225600000, Escalations1767312000000, Healing1767398400000, VitalsRollups1767484800000];
+export const READ_MODEL_MIGRATIONS = [ReadModels1767225600000, Escalations1767312000000, Healing1767398400000, VitalsRollups1767484800000, QuarantineDocJson1767571200000];
 
 /** Every projection of the event log, in the order the projector applies them within a batch. */
 export const READ_MODEL_PROJECTIONS: readonly ProjectionDefinition[] = [

@@ -1,4 +1,5 @@
 import type { EventEnvelope, StoredEvent } from '@immune/contracts';
+import { rawDataJson } from './raw-data';
 
 /** A stored message the projections cannot use: not JSON, not an envelope, or a value PostgreSQL would refuse. */
 export class PoisonEventError extends Error {
@@ -51,7 +52,9 @@ export function decodeStoredEvent(seq: number, subject: string, data: Uint8Array
     const bad = badString(value);
     if (bad) throw new PoisonEventError(seq, subject, bad);
   }
-  return { seq, subject, envelope: value as EventEnvelope };
+  const envelope = value as EventEnvelope;
+  const dataJson = rawDataJson(text, envelope);
+  return dataJson === null ? { seq, subject, envelope } : { seq, subject, envelope, dataJson };
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

@@ -29,7 +29,7 @@ const reason = (v: unknown) => {
 
 describe('decodeStoredEvent', () => {
   it('decodes an envelope with where the stream stored it', () => {
-    expect(decodeStoredEvent(7, 'ns.events.agent.a1', bytes(envelope))).toEqual({ seq: 7, subject: 'ns.events.agent.a1', envelope });
+    expect(decodeStoredEvent(7, 'ns.events.agent.a1', bytes(envelope))).toEqual({ seq: 7, subject: 'ns.events.agent.a1', envelope, dataJson: '{"model":"m"}' });
   });
 
   it('accepts what the archive must keep: unknown types and aggregates, no agentId, null data, emoji', () => {

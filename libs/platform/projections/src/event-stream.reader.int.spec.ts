@@ -7,7 +7,10 @@ import { destroyNamespace, freshNamespace, TEST_NATS_URL, testNats } from '@immu
 import type { PoisonEventError } from './decode-event';
 import { readEventBatches, readEventStream } from './event-stream.reader';
 
-describe('readEventBatches (the stream read on a worker thread)', () => {
+describe.each([
+  ['its own connection', false],
+  ['nats.js', true],
+])('readEventBatches (the stream read on a worker thread, deliveries through %s)', (_path, natsJsOnly) => {
   const namespace = freshNamespace('esr');
   const names = namesOf(namespace);
   const log = generateAgentEventLog({ namespace, events: 2500, seed: 3 });
@@ -43,7 +46,7 @@ describe('readEventBatches (the stream read on a worker thread)', () => {
   it('yields what readEventStream yields, in batches, and skips the same poison messages', async () => {
     const poison: number[] = [];
     const onPoison = (e: PoisonEventError) => poison.push(e.seq);
-    const { events, batches } = await all(readEventBatches({ servers: [TEST_NATS_URL], stream: names.eventsStream, toSeq: 2503, batchSize: 400, onPoison }));
+    const { events, batches } = await all(readEventBatches({ natsJsOnly, servers: [TEST_NATS_URL], stream: names.eventsStream, toSeq: 2503, batchSize: 400, onPoison }));
     expect(batches).toBe(7);
     expect(poison).toEqual([2501, 2502]);
     const expected: StoredEvent[] = [];
@@ -53,21 +56,43 @@ describe('readEventBatches (the stream read on a worker thread)', () => {
   });
 
   it('reads a range, and stops the worker when the reader stops early', async () => {
-    const { events } = await all(readEventBatches({ servers: [TEST_NATS_URL], stream: names.eventsStream, fromSeq: 1001, toSeq: 1200, batchSize: 64 }));
+    const { events } = await all(readEventBatches({ natsJsOnly, servers: [TEST_NATS_URL], stream: names.eventsStream, fromSeq: 1001, toSeq: 1200, batchSize: 64 }));
     expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 200 }, (_, i) => 1001 + i));
 
     let taken = 0;
-    for await (const batch of readEventBatches({ servers: [TEST_NATS_URL], stream: names.eventsStream, toSeq: 2500, batchSize: 100 })) {
+    for await (const batch of readEventBatches({ natsJsOnly, servers: [TEST_NATS_URL], stream: names.eventsStream, toSeq: 2500, batchSize: 100 })) {
       taken += [...batch].length;
       if (taken >= 300) break;
     }
     expect(taken).toBe(300);
-    // The worker deleted its ordered consumer on the way out.
+    // The worker deleted its consumer on the way out.
     const consumers = await (await jetstreamManager(nc)).consumers.list(names.eventsStream).next();
     expect(consumers).toEqual([]);
   });
 
+  it('carries on after where it was when its consumer disappears mid-read, and holds back while the reader is slow', async () => {
+    const jsm = await jetstreamManager(nc);
+    const seqs: number[] = [];
+    let deleted = false;
+    const restarts: number[] = [];
+    // maxAhead is 64 batches: with batches of 10 and a slow reader the worker must hold flow control back.
+    for await (const batch of readEventBatches({ natsJsOnly, servers: [TEST_NATS_URL], stream: names.eventsStream, toSeq: 2500, batchSize: 10, onRestart: (after) => restarts.push(after) })) {
+      for (const e of batch) seqs.push(e.seq);
+      if (!deleted && seqs.length >= 200) {
+        deleted = true;
+        for (const c of await jsm.consumers.list(names.eventsStream).next()) await jsm.consumers.delete(names.eventsStream, c.name);
+      }
+      if (seqs.length < 1000) await new Promise((r) => setTimeout(r, 2));
+    }
+    expect(deleted).toBe(true);
+    // It did lose its consumer before the end (the server stops sending and the heartbeats stop) and started anew.
+    expect(restarts).toHaveLength(1);
+    expect(restarts[0]).toBeLessThan(2500);
+    expect(seqs).toEqual(Array.from({ length: 2500 }, (_, i) => i + 1));
+    expect(await jsm.consumers.list(names.eventsStream).next()).toEqual([]);
+  });
+
   it('fails, rather than ending early, when the stream cannot be read', async () => {
-    await expect(all(readEventBatches({ servers: [TEST_NATS_URL], stream: 'NO_SUCH_STREAM', toSeq: 10 }))).rejects.toThrow(/reading NO_SUCH_STREAM/);
+    await expect(all(readEventBatches({ natsJsOnly, servers: [TEST_NATS_URL], stream: 'NO_SUCH_STREAM', toSeq: 10 }))).rejects.toThrow(/reading NO_SUCH_STREAM/);
   });
 });

@@ -76,6 +76,10 @@ export interface ReadEventBatchesOptions {
   onPoison?: (e: PoisonEventError) => void;
   /** Messages per batch (default 1000). */
   batchSize?: number;
+  /** The reader recreated its consumer after this sequence (a gap, its consumer gone, or the server silent). */
+  onRestart?: (afterSeq: number) => void;
+  /** Take the deliveries through nats.js even where the plain connection would do (the specs of that path). */
+  natsJsOnly?: boolean;
 }
 
 /**
@@ -92,7 +96,7 @@ export async function* readEventBatches(opts: ReadEventBatchesOptions): AsyncGen
   // Up to 64 batches (≤ 1 MiB each) ahead. Generous on purpose: a worker that has to wait stops taking messages
   // from the NATS client, whose queue — up to the server's flow-control window of parsed messages — then
   // survives every scavenge of the worker's heap. Waiting batches are ArrayBuffers, outside both heaps.
-  const data: StreamWorkerData = { servers: opts.servers, stream: opts.stream, fromSeq: from, toSeq: opts.toSeq, batchSize: opts.batchSize ?? 1000, maxAhead: 64 };
+  const data: StreamWorkerData = { servers: opts.servers, stream: opts.stream, fromSeq: from, toSeq: opts.toSeq, batchSize: opts.batchSize ?? 1000, maxAhead: 64, natsJsOnly: opts.natsJsOnly === true };
   const worker = startWorker('event-stream.worker', data);
   const inbox: StreamWorkerMessage[] = [];
   let failure: Error | null = null;
@@ -123,6 +127,10 @@ export async function* readEventBatches(opts: ReadEventBatchesOptions): AsyncGen
       if (!m) throw failure ?? new Error(`the stream reader of ${opts.stream} stopped before seq ${opts.toSeq}`);
       if (m.kind === 'end') return;
       if (m.kind === 'error') throw new Error(`reading ${opts.stream}: ${m.message}`);
+      if (m.kind === 'restart') {
+        opts.onRestart?.(m.afterSeq);
+        continue;
+      }
       // Taken: the worker reads on while this batch is decoded and applied.
       command('take');
       yield decodeBatch(m, opts.onPoison);

@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { StoredEvent } from '@immune/contracts';
 import type { ColumnValue, ProjectionDefinition } from '@immune/read-models';
-import { qualifiedTable, quoteIdent } from './sql-values';
+import { jsonTextOf, qualifiedTable, quoteIdent } from './sql-values';
 
 /** Called when a projection's evolve throws: the event is skipped for that projection, on both paths alike. */
 export type EvolveErrorHandler = (projection: string, event: StoredEvent, error: unknown) => void;
@@ -47,14 +47,11 @@ export async function insertRows(client: PoolClient, schema: string, table: stri
   const record = cols.map((c, i) => `c${i} ${c.type}`).join(', ');
   const select = cols.map((c, i) => (c.type === 'jsonb' || c.type === 'json' ? `coalesce(r.c${i}, 'null'::${c.type})` : `r.c${i}`)).join(', ');
   const sql = `INSERT INTO ${qualifiedTable(schema, table)} (${names}) SELECT ${select} FROM json_to_recordset($1::json) AS r(${record}) ${conflict}`;
+  // The document is written value by value so a JsonText goes in as its text (the text the rebuild's COPY stores).
+  const keys = cols.map((_, k) => `"c${k}":`);
   for (let i = 0; i < rows.length; i += CHUNK_ROWS) {
-    const chunk = rows.slice(i, i + CHUNK_ROWS);
-    const objects = chunk.map((row) => {
-      const o: Record<string, ColumnValue> = {};
-      for (let k = 0; k < cols.length; k++) o[`c${k}`] = row[k] === undefined ? null : row[k]!;
-      return o;
-    });
-    await client.query(sql, [JSON.stringify(objects)]);
+    const objects = rows.slice(i, i + CHUNK_ROWS).map((row) => `{${keys.map((key, k) => key + jsonTextOf(row[k])).join(',')}}`);
+    await client.query(sql, [`[${objects.join(',')}]`]);
   }
 }
 

@@ -3,6 +3,7 @@ import type { StoredEvent } from '@immune/contracts';
 import { openDataSource } from '@immune/platform-postgres';
 import { asStoredEvents, generateAgentEventLog, migrate } from '@immune/read-models';
 import { createTestEnv, type TestEnv } from '@immune/testing';
+import { decodeStoredEvent } from './decode-event';
 import { ProjectionRunner } from './projection-runner';
 import { rebuild } from './rebuild';
 import { dumpProjectionTables } from './table-dump';
@@ -87,6 +88,29 @@ describe('rebuild', () => {
     await rebuild({ dataSource: ds, schema: partial, source: log.slice(0, 3000), lastSeq: 3000 });
     await new ProjectionRunner({ dataSource: ds, schema: partial }).apply(log.slice(3000));
     expect(await dumpProjectionTables(ds, partial)).toEqual(expected);
+  });
+
+  it('stores the archive\'s data as the message holds it, on both paths, and re-encodes what it cannot delimit', async () => {
+    // Messages decoded as the projector and the rebuild decode them: data that our writer would not produce but
+    // that is compact (kept as logged: number form, escapes, a duplicate key), and data with whitespace (encoded).
+    const texts = log.slice(0, 3).map((e, i) => {
+      const text = JSON.stringify({ ...e.envelope, data: { placeholder: i } });
+      return i === 0
+        ? text.replace('{"placeholder":0}', '{"n":1.50,"s":"\\u00e9\\\\","d":1,"d":2}')
+        : i === 1
+          ? text.replace('{"placeholder":1}', '{ "pretty": [1, 2] }')
+          : text;
+    });
+    const events = texts.map((t, i) => decodeStoredEvent(i + 1, log[i]!.subject, t));
+    expect(events[0]!.dataJson).toBe('{"n":1.50,"s":"\\u00e9\\\\","d":1,"d":2}');
+    expect(events[1]!.dataJson).toBeUndefined();
+    const data = async (s: string) => (await ds.query<{ d: string }[]>(`SELECT data::text AS d FROM "${s}".events ORDER BY seq`)).map((r) => r.d);
+    const liveSchema = await live(events, 'rawlive');
+    const rebuilt = await freshSchema('rawrebuilt');
+    await rebuild({ dataSource: ds, schema: rebuilt, source: events, lastSeq: events.length });
+    const stored = ['{"n":1.50,"s":"\\u00e9\\\\","d":1,"d":2}', '{"pretty":[1,2]}', '{"placeholder":2}'];
+    expect(await data(liveSchema)).toEqual(stored);
+    expect(await data(rebuilt)).toEqual(stored);
   });
 
   it('rebuilds only the named projections and leaves the others alone', async () => {

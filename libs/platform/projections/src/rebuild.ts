@@ -366,13 +366,14 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
       const queue = [...(indexes.get(p) ?? [])];
       await Promise.all(
         [...new Set(clients)].map(async (client) => {
-          await client.query(`SET maintenance_work_mem = '256MB'`);
+          // No parallel workers: this already builds several indexes at once, on cores COPY and the reader use.
+          await client.query(`SET maintenance_work_mem = '256MB'; SET max_parallel_maintenance_workers = 0`);
           for (let ix = queue.shift(); ix; ix = queue.shift()) {
             const t = performance.now();
             await client.query(ix.create);
             timings.indexBuildSeconds += (performance.now() - t) / 1000;
           }
-          await client.query('RESET maintenance_work_mem');
+          await client.query('RESET maintenance_work_mem; RESET max_parallel_maintenance_workers');
         }),
       );
     };

@@ -1,4 +1,4 @@
-import type { ColumnSpec, ColumnType, ColumnValue } from '@immune/read-models';
+import { JsonText, type ColumnSpec, type ColumnType, type ColumnValue } from '@immune/read-models';
 
 /** `"name"` with embedded quotes doubled. */
 export function quoteIdent(id: string): string {
@@ -44,10 +44,18 @@ function copyScalar(v: ColumnValue | undefined): string {
   return typeof v === 'string' ? escapeCopyText(v) : typeof v === 'object' ? escapeCopyText(JSON.stringify(v)) : String(v);
 }
 
-/** JSON text never holds a raw newline, tab or carriage return (JSON escapes them): only backslashes need doubling. */
+/**
+ * Compact JSON text never holds a raw newline, tab or carriage return (JSON escapes them inside strings, and a
+ * JsonText has no whitespace between tokens, see raw-data.ts): only backslashes need doubling.
+ */
 function copyJson(v: ColumnValue | undefined): string {
-  const s = JSON.stringify(v ?? null);
+  const s = jsonTextOf(v);
   return s.indexOf('\\') === -1 ? s : s.replaceAll('\\', '\\\\');
+}
+
+/** The JSON text a json or jsonb column stores for a value, on both paths (JSON null for null and undefined). */
+export function jsonTextOf(v: ColumnValue | undefined): string {
+  return v instanceof JsonText ? v.text : JSON.stringify(v ?? null);
 }
 
 const COPY_ENCODERS: Record<ColumnType, CopyEncoder> = {

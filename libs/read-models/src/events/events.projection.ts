@@ -1,5 +1,5 @@
 import type { EventEnvelope, StoredEvent } from '@immune/contracts';
-import { toNumber, type ProjectionDefinition } from '../projection';
+import { JsonText, toNumber, type ProjectionDefinition } from '../projection';
 
 /**
  * `events`: the archive, itself a projection. Every envelope becomes one row, ChainCheckpointed and types no
@@ -30,7 +30,7 @@ export const eventsProjection: ProjectionDefinition<StoredEvent> = {
   eventTypes: 'all',
   keyOf: (e) => String(e.seq),
   evolve: (state, e) => state ?? e,
-  toColumns: ({ seq, subject, envelope: v }) => [
+  toColumns: ({ seq, subject, envelope: v, dataJson }) => [
     seq,
     v.id,
     subject,
@@ -42,8 +42,9 @@ export const eventsProjection: ProjectionDefinition<StoredEvent> = {
     v.actor,
     v.correlationId,
     v.causationId,
-    // A JSON null when an envelope has no data (the column is NOT NULL).
-    v.data === undefined ? null : (v.data as object | null),
+    // The text as logged when the decoder delimited it (the same text JSON.stringify gives for what our writer
+    // stores), else the parsed value; a JSON null when an envelope has no data (the column is NOT NULL).
+    dataJson !== undefined ? new JsonText(dataJson) : v.data === undefined ? null : (v.data as object | null),
     v.prevHash ?? null,
     v.hash,
   ],

@@ -33,6 +33,7 @@ export class QuarantineEntity {
   @Column({ name: 'opened_seq', type: 'bigint', transformer: bigintColumn })
   openedSeq!: number;
 
-  @Column({ type: 'jsonb' })
+  /** json (not jsonb): only ever read back whole (see the migration 1767571200000). */
+  @Column({ type: 'json' })
   doc!: QuarantineRecordView;
 }

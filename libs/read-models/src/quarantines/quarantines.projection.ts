@@ -174,7 +174,8 @@ export const quarantinesProjection: ProjectionDefinition<QuarantineRow> = {
     { name: 'quarantined_at', type: 'timestamptz' },
     { name: 'ended_at', type: 'timestamptz' },
     { name: 'opened_seq', type: 'bigint' },
-    { name: 'doc', type: 'jsonb' },
+    // json, not jsonb: read back whole, never queried inside (see the migration 1767571200000).
+    { name: 'doc', type: 'json' },
   ],
   eventTypes: QUARANTINE_EVENT_TYPES,
   keyOf: (e) => (isAgentAggregate(e.envelope) && HANDLED.has(e.envelope.type) ? quarantineIdOf(e.envelope) : null),
