@@ -24,6 +24,8 @@ export interface RebuildBenchResult {
   wallSeconds: number;
   timings: RebuildTimings;
   rows: Record<string, number>;
+  /** Archive rows the reader thread wrote from the message bytes (of `events`). */
+  readerArchiveRows: number;
   setup: { generateSeconds: number; publishSeconds: number; publishedPerSecond: number; bytes: number };
   /** CPU seconds during the rebuild: this process (every thread) and the whole machine (PostgreSQL, NATS, …). */
   cpu: { processSeconds: number; machineSeconds: number };
@@ -141,6 +143,7 @@ export async function benchRebuild(opts: { events?: number; print?: (line: strin
       `rebuild: ${Math.round(stats.eventsPerSecond)} events/s (${stats.events} events in ${f(stats.seconds)}; ${f(wallSeconds)} end to end) — ` +
         `read ${f(tm.readSeconds)}, decode+evolve+encode ${f(tm.processSeconds)}, COPY wait ${f(tm.copyWaitSeconds)}, ` +
         `COPY after read ${f(tm.copyAfterReadSeconds)}, indexes ${f(tm.indexSeconds)}, swap ${f(tm.swapSeconds)}; ` +
+        `archive rows from the reader thread ${stats.readerArchiveRows}; ` +
         `CPU ${f(cpu.processSeconds)} here, ${f(cpu.machineSeconds)} machine-wide`,
     );
     return {
@@ -150,6 +153,7 @@ export async function benchRebuild(opts: { events?: number; print?: (line: strin
       wallSeconds,
       timings: tm,
       rows: stats.rows,
+      readerArchiveRows: stats.readerArchiveRows,
       setup: { generateSeconds, publishSeconds, publishedPerSecond: Math.round(events / publishSeconds), bytes },
       cpu,
     };

@@ -29,7 +29,7 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  * skipped by the rebuild) and end with the same tables. Aggregates are not restricted to today's kinds: a
  * future kind still belongs in the archive.
  */
-export function decodeStoredEvent(seq: number, subject: string, data: Uint8Array | string): StoredEvent {
+export function decodeStoredEvent(seq: number, subject: string, data: Uint8Array | string, opts: { delimitData?: boolean } = {}): StoredEvent {
   const text = typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
   let value: unknown;
   try {
@@ -53,7 +53,8 @@ export function decodeStoredEvent(seq: number, subject: string, data: Uint8Array
     if (bad) throw new PoisonEventError(seq, subject, bad);
   }
   const envelope = value as EventEnvelope;
-  const dataJson = rawDataJson(text, envelope);
+  // Not needed when the caller has the archive row already (the rebuild's reader thread wrote it, archive-row.ts).
+  const dataJson = opts.delimitData === false ? null : rawDataJson(text, envelope);
   return dataJson === null ? { seq, subject, envelope } : { seq, subject, envelope, dataJson };
 }
 

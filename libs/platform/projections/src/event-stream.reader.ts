@@ -80,6 +80,22 @@ export interface ReadEventBatchesOptions {
   onRestart?: (afterSeq: number) => void;
   /** Take the deliveries through nats.js even where the plain connection would do (the specs of that path). */
   natsJsOnly?: boolean;
+  /**
+   * Have the reader thread write each message's archive COPY row (archive-row.ts): the events come as
+   * ReplayedEvents carrying it, where the message allowed.
+   */
+  archiveRows?: boolean;
+}
+
+/**
+ * An event of readEventBatches with its archive COPY row, written by the reader thread from the message's bytes:
+ * `archiveRows[archiveRowStart, archiveRowEnd)`, the bytes the main thread would encode for it (archive-row.ts).
+ * Rows of one batch lie back to back in one Buffer.
+ */
+export interface ReplayedEvent extends StoredEvent {
+  archiveRows?: Buffer;
+  archiveRowStart?: number;
+  archiveRowEnd?: number;
 }
 
 /**
@@ -90,13 +106,13 @@ export interface ReadEventBatchesOptions {
  * message is decoded once, on this thread: parsed objects do not cross threads for free (a structured clone
  * costs about what JSON.parse does).
  */
-export async function* readEventBatches(opts: ReadEventBatchesOptions): AsyncGenerator<Iterable<StoredEvent>, void, undefined> {
+export async function* readEventBatches(opts: ReadEventBatchesOptions): AsyncGenerator<Iterable<ReplayedEvent>, void, undefined> {
   const from = Math.max(1, opts.fromSeq ?? 1);
   if (opts.toSeq < from) return;
   // Up to 64 batches (≤ 1 MiB each) ahead. Generous on purpose: a worker that has to wait stops taking messages
   // from the NATS client, whose queue — up to the server's flow-control window of parsed messages — then
   // survives every scavenge of the worker's heap. Waiting batches are ArrayBuffers, outside both heaps.
-  const data: StreamWorkerData = { servers: opts.servers, stream: opts.stream, fromSeq: from, toSeq: opts.toSeq, batchSize: opts.batchSize ?? 1000, maxAhead: 64, natsJsOnly: opts.natsJsOnly === true };
+  const data: StreamWorkerData = { servers: opts.servers, stream: opts.stream, fromSeq: from, toSeq: opts.toSeq, batchSize: opts.batchSize ?? 1000, maxAhead: 64, natsJsOnly: opts.natsJsOnly === true, archiveRows: opts.archiveRows === true };
   const worker = startWorker('event-stream.worker', data);
   const inbox: StreamWorkerMessage[] = [];
   let failure: Error | null = null;
@@ -146,19 +162,29 @@ export async function* readEventBatches(opts: ReadEventBatchesOptions): AsyncGen
   }
 }
 
-function* decodeBatch(batch: Extract<StreamWorkerMessage, { kind: 'batch' }>, onPoison?: (e: PoisonEventError) => void): Generator<StoredEvent, void, undefined> {
+function* decodeBatch(batch: Extract<StreamWorkerMessage, { kind: 'batch' }>, onPoison?: (e: PoisonEventError) => void): Generator<ReplayedEvent, void, undefined> {
   const bytes = Buffer.from(batch.bytes);
+  const rows = batch.rows ? Buffer.from(batch.rows) : null;
   let start = 0;
+  let rowStart = 0;
   for (let i = 0; i < batch.seqs.length; i++) {
     const end = batch.ends[i]!;
-    let event: StoredEvent | null = null;
+    const rowEnd = rows ? batch.rowEnds![i]! : 0;
+    const hasRow = rows !== null && rowEnd > rowStart;
+    let event: ReplayedEvent | null = null;
     try {
-      event = decodeStoredEvent(batch.seqs[i]!, batch.subjects[i]!, bytes.toString('utf8', start, end));
+      event = decodeStoredEvent(batch.seqs[i]!, batch.subjects[i]!, bytes.toString('utf8', start, end), { delimitData: !hasRow });
     } catch (e) {
       if (!isPoisonEvent(e)) throw e;
       onPoison?.(e);
     }
     start = end;
+    if (event && hasRow) {
+      event.archiveRows = rows;
+      event.archiveRowStart = rowStart;
+      event.archiveRowEnd = rowEnd;
+    }
+    rowStart = rowEnd;
     if (event) yield event;
   }
 }

@@ -20,6 +20,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { AckPolicy, DeliverPolicy, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { createInbox, Empty, nanos, type NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
+import { ArchiveRows } from './archive-row';
 import { WireSubscriber, WireUnsupportedError, wireHeader, wireStatus, type WireFrame } from './nats-wire';
 
 export interface StreamWorkerData {
@@ -33,11 +34,16 @@ export interface StreamWorkerData {
   maxAhead: number;
   /** Read through nats.js even when the plain connection would do (for the specs of that path). */
   natsJsOnly?: boolean;
+  /** Also write each message's archive COPY row (archive-row.ts), for a rebuild of the archive. */
+  archiveRows?: boolean;
 }
 
-/** Worker → main. Message i is `bytes[ends[i-1] ?? 0, ends[i])`. */
+/**
+ * Worker → main. Message i is `bytes[ends[i-1] ?? 0, ends[i])`; with archiveRows, its archive row is
+ * `rows[rowEnds[i-1] ?? 0, rowEnds[i])`, empty when it has none (the main thread encodes that one).
+ */
 export type StreamWorkerMessage =
-  | { kind: 'batch'; seqs: number[]; subjects: string[]; bytes: ArrayBuffer; ends: Uint32Array }
+  | { kind: 'batch'; seqs: number[]; subjects: string[]; bytes: ArrayBuffer; ends: Uint32Array; rows?: ArrayBuffer; rowEnds?: Uint32Array }
   | { kind: 'end' }
   /** The consumer was recreated after this sequence (a gap, a consumer gone, or silence). */
   | { kind: 'restart'; afterSeq: number }
@@ -238,6 +244,8 @@ class StreamReader {
   private readonly ends: Uint32Array;
   private bytes = new Uint8Array(BATCH_BYTES);
   private size = 0;
+  private readonly rows: ArchiveRows | null;
+  private readonly rowEnds: Uint32Array;
 
   constructor(
     private readonly deliveries: Deliveries,
@@ -247,6 +255,8 @@ class StreamReader {
   ) {
     this.lastSeq = opts.fromSeq - 1;
     this.ends = new Uint32Array(opts.batchSize);
+    this.rows = opts.archiveRows ? new ArchiveRows() : null;
+    this.rowEnds = new Uint32Array(opts.archiveRows ? opts.batchSize : 0);
   }
 
   async read(): Promise<void> {
@@ -367,6 +377,10 @@ class StreamReader {
     src.copy(this.bytes, this.size, start, end);
     this.size += length;
     this.ends[this.seqs.length] = this.size;
+    if (this.rows) {
+      this.rows.append(src, start, end, seq, subject);
+      this.rowEnds[this.seqs.length] = this.rows.pos;
+    }
     this.seqs.push(seq);
     this.subjects.push(subject);
     if (this.seqs.length >= this.opts.batchSize) this.send();
@@ -376,8 +390,16 @@ class StreamReader {
     this.ahead++;
     // slice: an ArrayBuffer of exactly this batch's bytes (transferring `bytes` itself would hand over the spare room too).
     const buffer = this.bytes.buffer.slice(0, this.size);
-    const message: StreamWorkerMessage = { kind: 'batch', seqs: this.seqs, subjects: this.subjects, bytes: buffer, ends: this.ends.slice(0, this.seqs.length) };
-    this.port.postMessage(message, [buffer]);
+    const message: Extract<StreamWorkerMessage, { kind: 'batch' }> = { kind: 'batch', seqs: this.seqs, subjects: this.subjects, bytes: buffer, ends: this.ends.slice(0, this.seqs.length) };
+    const transfer = [buffer];
+    if (this.rows) {
+      const rows = this.rows.buf.buffer.slice(this.rows.buf.byteOffset, this.rows.buf.byteOffset + this.rows.pos);
+      message.rows = rows;
+      message.rowEnds = this.rowEnds.slice(0, this.seqs.length);
+      transfer.push(rows);
+      this.rows.pos = 0;
+    }
+    this.port.postMessage(message, transfer);
     this.seqs = [];
     this.subjects = [];
     this.size = 0;

@@ -59,8 +59,16 @@ export async function rebuildProjections(opts: RebuildProjectionsOptions): Promi
           dataSource: ds,
           schema: names.pgSchema,
           ...(opts.names ? { names: opts.names } : {}),
-          // The log is read on a worker thread (its own NATS connection) and decoded here, batch by batch.
-          source: readEventBatches({ servers: config.natsServers, stream: names.eventsStream, fromSeq: 1, toSeq, ...(opts.onPoison ? { onPoison: opts.onPoison } : {}) }),
+          // The log is read on a worker thread (its own NATS connection), which also writes the archive's COPY rows,
+          // and decoded here, batch by batch.
+          source: readEventBatches({
+            servers: config.natsServers,
+            stream: names.eventsStream,
+            fromSeq: 1,
+            toSeq,
+            archiveRows: !opts.names || opts.names.includes('events'),
+            ...(opts.onPoison ? { onPoison: opts.onPoison } : {}),
+          }),
           lastSeq: toSeq,
           total: toSeq,
           ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),

@@ -7,6 +7,8 @@ import type { StoredEvent } from '@immune/contracts';
 import { READ_MODEL_PROJECTIONS, type ProjectionDefinition } from '@immune/read-models';
 import { advanceCheckpoints, lockProjections, readCheckpoints } from './projection-runner';
 import { applyToTable, safeEvolve, type EvolveErrorHandler } from './projection-writer';
+import { ARCHIVE_ROW_COLUMNS } from './archive-row';
+import type { ReplayedEvent } from './event-stream.reader';
 import { copyLineEncoder, qualifiedTable, quoteIdent } from './sql-values';
 
 export const SHADOW_SUFFIX = '__rebuild';
@@ -60,6 +62,8 @@ export interface RebuildStats {
   rows: Record<string, number>;
   /** Events applied to the shadow tables at the swap because a live projector had moved on. */
   caughtUp: number;
+  /** Archive rows written by the reader thread from the message bytes (the rest were encoded here). */
+  readerArchiveRows: number;
   seconds: number;
   eventsPerSecond: number;
   timings: RebuildTimings;
@@ -112,6 +116,20 @@ class CopyWriter {
     if (this.pos + line.length * 3 > CHUNK_BYTES) return this.pushAfterFlush(line);
     this.pos += this.buf.write(line, this.pos);
     return undefined;
+  }
+
+  /**
+   * Adds `count` rows already encoded (COPY text, back to back). Returns a promise only when the caller has to
+   * wait for a connection.
+   */
+  pushRows(rows: Buffer, count: number): Promise<void> | undefined {
+    this.rows += count;
+    if (this.pos + rows.length <= CHUNK_BYTES) {
+      rows.copy(this.buf, this.pos);
+      this.pos += rows.length;
+      return undefined;
+    }
+    return this.flush().then(() => this.send(rows));
   }
 
   private async pushAfterFlush(line: string): Promise<void> {
@@ -280,12 +298,14 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
     };
 
     // The archive streams into COPY while the log is read, on two connections: it is the biggest table by far.
-    const appenders: { p: ProjectionDefinition; copy: CopyWriter; conns: { client: PoolClient }[]; seenIds: Set<string>; encode: CopyLineEncoder }[] = [];
+    const appenders: { p: ProjectionDefinition; copy: CopyWriter; conns: { client: PoolClient }[]; seenIds: Set<string>; encode: CopyLineEncoder; readerRows: boolean }[] = [];
     for (const p of appendProjections) {
       const conns = [await connection(1 + 2 * appenders.length), await connection(2 + 2 * appenders.length)];
       const copy = CopyWriter.open([...new Set(conns.map((c) => c.client))], schema, shadowOf(p), p);
       copies.push(copy);
-      appenders.push({ p, copy, conns, seenIds: new Set(), encode: copyLineEncoder(p.columns) });
+      // The archive's rows as the reader thread wrote them, where it did (see archive-row.ts): same columns only.
+      const readerRows = p.name === 'events' && p.columns.map((c) => c.name).join() === ARCHIVE_ROW_COLUMNS.join();
+      appenders.push({ p, copy, conns, seenIds: new Set(), encode: copyLineEncoder(p.columns), readerRows });
     }
     const states = new Map<ProjectionDefinition, Map<string, unknown>>(rowProjections.map((p) => [p, new Map()]));
     // The same pairs as an array: iterating a Map's entries allocates an entry per step, for every event.
@@ -294,13 +314,35 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
     let events = 0;
     let lastSeq = 0;
     let reported = 0;
+    let readerArchiveRows = 0;
     /**
      * One batch of the log, event by event: evolve the row projections in memory, COPY the archive's row. (Event
      * by event rather than stage by stage: each event is decoded, used and dropped while it is young.)
      */
     const apply = async (batch: Iterable<StoredEvent>) => {
       let mark = performance.now();
-      for (const event of batch) {
+      /** Waits for a full COPY connection, out of the processing time. */
+      const wait = async (full: Promise<void>) => {
+        const now = performance.now();
+        timings.processSeconds += (now - mark) / 1000;
+        await full;
+        mark = performance.now();
+        timings.copyWaitSeconds += (mark - now) / 1000;
+      };
+      // Consecutive reader-written archive rows of this batch, pushed as one piece: [runStart, runEnd) of runRows.
+      let runRows: Buffer | null = null;
+      let runStart = 0;
+      let runEnd = 0;
+      let runCount = 0;
+      const flushRun = async (a: (typeof appenders)[number]) => {
+        if (runRows === null || runCount === 0) return;
+        const full = a.copy.pushRows(runRows.subarray(runStart, runEnd), runCount);
+        readerArchiveRows += runCount;
+        runRows = null;
+        runCount = 0;
+        if (full) await wait(full);
+      };
+      for (const event of batch as Iterable<ReplayedEvent>) {
         if (event.seq <= lastSeq) throw new Error(`the source is not in stream order: seq ${event.seq} after ${lastSeq}`);
         lastSeq = event.seq;
         events++;
@@ -316,18 +358,29 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
           // An id stored twice keeps its first row, as the live INSERT … ON CONFLICT DO NOTHING does.
           if (a.seenIds.has(event.envelope.id)) continue;
           a.seenIds.add(event.envelope.id);
+          const rows = event.archiveRows;
+          if (a.readerRows && rows !== undefined) {
+            const start = event.archiveRowStart!;
+            if (runRows === rows && runEnd === start) {
+              runEnd = event.archiveRowEnd!;
+              runCount++;
+            } else {
+              await flushRun(a);
+              runRows = rows;
+              runStart = start;
+              runEnd = event.archiveRowEnd!;
+              runCount = 1;
+            }
+            continue;
+          }
+          if (a.readerRows) await flushRun(a);
           const state = safeEvolve(a.p, null, event, opts.onEvolveError);
           if (state === null) continue;
           const full = a.copy.push(a.encode(a.p.toColumns(state)));
-          if (full) {
-            const now = performance.now();
-            timings.processSeconds += (now - mark) / 1000;
-            await full;
-            mark = performance.now();
-            timings.copyWaitSeconds += (mark - now) / 1000;
-          }
+          if (full) await wait(full);
         }
       }
+      for (const a of appenders) if (a.readerRows) await flushRun(a);
       timings.processSeconds += (performance.now() - mark) / 1000;
       if (opts.onProgress && events - reported >= 5000) {
         reported = events;
@@ -453,6 +506,7 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
       lastSeq,
       rows,
       caughtUp,
+      readerArchiveRows,
       seconds,
       eventsPerSecond: events / Math.max(seconds, 1e-9),
       timings,
