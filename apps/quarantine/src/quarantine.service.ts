@@ -102,6 +102,8 @@ export class QuarantineService {
       decode: decodeEvent,
       logger: log,
       registry,
+      // Agents in parallel (one compare-and-set round trip each), each agent's events in order.
+      concurrency: 64,
       onMessage: async (m) => {
         await statusSync.apply(m.value);
       },

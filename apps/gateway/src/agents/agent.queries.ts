@@ -1,4 +1,5 @@
 import type { AgentStatus, AgentView, ApprovalState, ListPage, ReasonCode, Severity } from '@immune/contracts';
+import { Coalescer } from '../common/coalescer';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { tableIn, toNumber, type SqlRunner } from '../common/sql';
 import { Where } from '../common/where';
@@ -25,17 +26,32 @@ const isAgentCursor = (v: unknown): v is AgentCursor =>
 /** Reads of the `agents` read model (framework-free). Lists are ordered by `agent_id` ascending. */
 export class AgentQueries {
   private readonly table: string;
+  private readonly byId: Coalescer<string, AgentView | null>;
 
   constructor(
     private readonly sql: SqlRunner,
     schema: string,
   ) {
     this.table = tableIn(schema, 'agents');
+    this.byId = new Coalescer(async (ids) => {
+      const found = await this.getMany(ids);
+      return ids.map((id) => found.get(id) ?? null);
+    });
   }
 
-  async get(agentId: string): Promise<AgentView | null> {
-    const rows = await this.sql.query<{ doc: AgentView }>(`SELECT doc FROM ${this.table} WHERE agent_id = $1`, [agentId]);
-    return rows[0]?.doc ?? null;
+  /** One agent; lookups made in the same event-loop turn (e.g. writes released by one progress notice) share a query. */
+  get(agentId: string): Promise<AgentView | null> {
+    return this.byId.run(agentId);
+  }
+
+  /** Several agents by id in one query; ids without a row are absent from the map. */
+  async getMany(agentIds: readonly string[]): Promise<Map<string, AgentView>> {
+    if (agentIds.length === 0) return new Map();
+    const rows = await this.sql.query<{ agent_id: string; doc: AgentView }>(
+      `SELECT agent_id, doc FROM ${this.table} WHERE agent_id = ANY($1::text[])`,
+      [[...new Set(agentIds)]],
+    );
+    return new Map(rows.map((r) => [r.agent_id, r.doc]));
   }
 
   async list(filter: AgentFilter, limit: number, cursor?: string): Promise<ListPage<AgentView>> {

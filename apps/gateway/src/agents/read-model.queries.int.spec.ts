@@ -116,6 +116,23 @@ describe('read-model queries', () => {
     expect(new Set(seen).size).toBe(30);
   });
 
+  it('reads agents asked for in the same turn with one query, each caller its own answer', async () => {
+    const statements: string[] = [];
+    const counted: SqlRunner = { query: (text, params) => (statements.push(text), sql.query(text, params)) };
+    const agents = new AgentQueries(counted, schema);
+    const [a, b, again, missing] = await Promise.all([agents.get('agent-003'), agents.get('agent-004'), agents.get('agent-003'), agents.get('nobody')]);
+    expect(a).toEqual(agentDoc(3));
+    expect(b).toEqual(agentDoc(4));
+    expect(again).toEqual(agentDoc(3));
+    expect(missing).toBeNull();
+    expect(statements).toHaveLength(1);
+    // A later turn reads again (never a cached answer).
+    await sql.query(`UPDATE ${t('agents')} SET doc = jsonb_set(doc, '{version}', '99') WHERE agent_id = 'agent-004'`);
+    expect((await agents.get('agent-004'))?.version).toBe(99);
+    expect(statements).toHaveLength(2);
+    await sql.query(`UPDATE ${t('agents')} SET doc = $1::jsonb WHERE agent_id = 'agent-004'`, [JSON.stringify(agentDoc(4))]);
+  });
+
   it('filters agents', async () => {
     const agents = new AgentQueries(sql, schema);
     const suspended = await agents.list({ status: 'suspended' }, 50);

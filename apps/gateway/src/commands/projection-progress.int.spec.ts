@@ -58,6 +58,31 @@ describe('ProjectionProgress', () => {
     expect(progress.seq).toBe(15);
   });
 
+  it('does not poll PostgreSQL while notices keep the sequence moving', async () => {
+    const statements: string[] = [];
+    const counted: SqlRunner = { query: (text, params) => (statements.push(text), sql.query(text, params)) };
+    const progress = new ProjectionProgress(nc, names, counted, 100);
+    progress.start();
+    await nc.flush();
+    try {
+      const waiting = progress.waitFor(30, 3_000);
+      // A notice every 10 ms for 300 ms, each short of the sequence waited for until the last one.
+      for (let seq = 1; seq <= 30; seq++) {
+        nc.publish(names.projectionProgress, JSON.stringify({ seq }));
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await waiting;
+      expect(statements).toEqual([]);
+      // With the notices gone quiet, a waiter is still answered by polling.
+      const table = `"${env.namespace}".projection_checkpoints`;
+      await sql.query(`UPDATE ${table} SET last_seq = 40`);
+      await progress.waitFor(40, 3_000);
+      expect(statements.length).toBeGreaterThan(0);
+    } finally {
+      progress.stop();
+    }
+  });
+
   it('times out with SERVICE.TIMEOUT when the read models stay behind', async () => {
     const progress = new ProjectionProgress(nc, names, sql, 25);
     const err = await progress.waitFor(1_000_000, 200).catch((e: unknown) => e);

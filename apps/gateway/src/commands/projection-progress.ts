@@ -12,11 +12,14 @@ interface Waiter {
 /**
  * How far the read models are: the stream sequence every projection has committed. Fed by the projector's
  * core-NATS progress notices (`{ "seq": n }` after each committed batch) and, since core NATS may drop a
- * notice, by polling `min(last_seq)` of `projection_checkpoints` every `pollMs` while someone waits.
+ * notice, by polling `min(last_seq)` of `projection_checkpoints` while someone waits and no notice has moved
+ * it for `pollMs`: while notices flow (a later batch's notice covers a dropped one) nobody queries PostgreSQL.
  * Framework-free.
  */
 export class ProjectionProgress {
   private current = 0;
+  /** When `current` last moved (performance.now()). */
+  private advancedAt = 0;
   private readonly waiters = new Set<Waiter>();
   private sub: Subscription | undefined;
   private polling = false;
@@ -101,6 +104,7 @@ export class ProjectionProgress {
   private advance(seq: number): void {
     if (seq <= this.current) return;
     this.current = seq;
+    this.advancedAt = performance.now();
     for (const w of this.waiters) {
       if (w.seq <= seq) {
         clearTimeout(w.timer);
@@ -110,18 +114,24 @@ export class ProjectionProgress {
     }
   }
 
+  /**
+   * The fallback for lost notices: every `pollMs` while someone waits, unless a notice moved the sequence within
+   * that interval (the notices are working, and the next one covers a dropped one). A waiter therefore learns of
+   * its commit at most ~2 × `pollMs` after it when every notice is lost, and from the notice otherwise.
+   */
   private async pollWhileWaiting(): Promise<void> {
     if (this.polling) return;
     this.polling = true;
     try {
       while (this.waiters.size > 0 && !this.stopped) {
+        await new Promise((r) => setTimeout(r, this.pollMs));
+        if (this.waiters.size === 0 || this.stopped) break;
+        if (performance.now() - this.advancedAt < this.pollMs) continue;
         try {
           await this.refresh();
         } catch {
           /* PostgreSQL hiccup: the waiter's own timeout decides */
         }
-        if (this.waiters.size === 0) break;
-        await new Promise((r) => setTimeout(r, this.pollMs));
       }
     } finally {
       this.polling = false;

@@ -14,6 +14,14 @@ async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
   return undefined;
 }
 
+async function codeOrKind(p: Promise<{ kind: string }>): Promise<string> {
+  try {
+    return (await p).kind;
+  } catch (e) {
+    return isImmuneError(e) ? e.code : String(e);
+  }
+}
+
 // Per-project testTimeout in jest.config.js does not reach hooks: database setup and cleanup need more than 5 s.
 
 describe('IdempotencyStore', () => {
@@ -63,6 +71,26 @@ describe('IdempotencyStore', () => {
     now += 61_000;
     expect(await store.begin(req('k3'))).toEqual({ kind: 'started' });
     expect(await codeOf(store.begin(req('k3')))).toBe('CONCURRENCY.CONFLICT');
+  });
+
+  it('concurrent requests share one statement per step, and of two with the same key only one starts', async () => {
+    const statements: string[] = [];
+    const counted: SqlRunner = { query: (text, params) => (statements.push(text), sql.query(text, params)) };
+    const store = new IdempotencyStore(counted, schema, clock);
+    const outcomes = await Promise.all([store.begin(req('c1')), store.begin(req('c2')), store.begin(req('c3', 'h1', 'bob')), store.begin(req('c1'))].map(codeOrKind));
+    expect(outcomes).toEqual(['started', 'started', 'started', 'CONCURRENCY.CONFLICT']);
+    const inserts = statements.filter((q) => q.trim().startsWith('INSERT'));
+    expect(inserts).toHaveLength(1);
+    statements.length = 0;
+    await Promise.all([
+      store.complete('alice', 'c1', { status: 201, body: { n: 1 }, headers: { etag: '"1"' } }),
+      store.complete('alice', 'c2', { status: 409, body: { code: 'X' }, headers: {} }),
+      store.complete('bob', 'c3', { status: 200, body: null, headers: {} }),
+    ]);
+    expect(statements).toHaveLength(1);
+    expect(await store.begin(req('c1'))).toEqual({ kind: 'replay', status: 201, body: { n: 1 }, headers: { etag: '"1"' } });
+    expect(await store.begin(req('c2'))).toEqual({ kind: 'replay', status: 409, body: { code: 'X' }, headers: {} });
+    expect(await store.begin(req('c3', 'h1', 'bob'))).toEqual({ kind: 'replay', status: 200, body: null, headers: {} });
   });
 
   it('abandon frees the key for a retry', async () => {

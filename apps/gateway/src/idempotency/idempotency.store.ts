@@ -1,4 +1,5 @@
 import { ImmuneError } from '@immune/contracts';
+import { Coalescer } from '../common/coalescer';
 import { tableIn, toNumber, type SqlRunner } from '../common/sql';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -31,13 +32,27 @@ interface Row {
   created_at: Date | string;
 }
 
+interface Claim {
+  req: IdempotencyRequest;
+  at: Date;
+}
+
+interface Completion {
+  actor: string;
+  key: string;
+  answer: StoredAnswer;
+}
+
 /**
  * `Idempotency-Key` per actor, kept 24 h in `idempotency_keys` (framework-free). `begin` claims the key or
  * answers the stored outcome; `complete` stores the answer; `abandon` frees the key when the first attempt
  * ended in a way worth retrying (5xx). The same key with another request is 422, a concurrent duplicate 409.
+ * Claims and completions made in the same event-loop turn by concurrent requests share one statement each.
  */
 export class IdempotencyStore {
   private readonly table: string;
+  private readonly claims: Coalescer<Claim, boolean>;
+  private readonly completions: Coalescer<Completion, void>;
 
   constructor(
     private readonly sql: SqlRunner,
@@ -47,18 +62,14 @@ export class IdempotencyStore {
     private readonly staleMs = IN_FLIGHT_STALE_MS,
   ) {
     this.table = tableIn(schema, 'idempotency_keys');
+    this.claims = new Coalescer((claims) => this.claimMany(claims));
+    this.completions = new Coalescer((completions) => this.completeMany(completions));
   }
 
   async begin(req: IdempotencyRequest): Promise<BeginOutcome> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = this.clock();
-      const inserted = await this.sql.query(
-        `INSERT INTO ${this.table} (actor, key, method, path, request_hash, status, body, headers, created_at)
-         VALUES ($1, $2, $3, $4, $5, ${IN_FLIGHT}, 'null'::jsonb, '{}'::jsonb, $6)
-         ON CONFLICT (actor, key) DO NOTHING RETURNING key`,
-        [req.actor, req.key, req.method, req.path, req.requestHash, new Date(now)],
-      );
-      if (inserted.length > 0) return { kind: 'started' };
+      if (await this.claims.run({ req, at: new Date(now) })) return { kind: 'started' };
 
       const rows = await this.sql.query<Row>(
         `SELECT request_hash, status, body, headers, created_at FROM ${this.table} WHERE actor = $1 AND key = $2`,
@@ -101,18 +112,53 @@ export class IdempotencyStore {
     throw new ImmuneError('CONCURRENCY.CONFLICT', 'Request in progress', 'This Idempotency-Key is contended; retry shortly.');
   }
 
-  async complete(actor: string, key: string, answer: StoredAnswer): Promise<void> {
-    await this.sql.query(`UPDATE ${this.table} SET status = $3, body = $4::jsonb, headers = $5::jsonb WHERE actor = $1 AND key = $2`, [
-      actor,
-      key,
-      answer.status,
-      JSON.stringify(answer.body ?? null),
-      JSON.stringify(answer.headers),
-    ]);
+  complete(actor: string, key: string, answer: StoredAnswer): Promise<void> {
+    return this.completions.run({ actor, key, answer });
   }
 
   async abandon(actor: string, key: string): Promise<void> {
     await this.sql.query(`DELETE FROM ${this.table} WHERE actor = $1 AND key = $2 AND status = ${IN_FLIGHT}`, [actor, key]);
+  }
+
+  /**
+   * Inserts the in-flight rows of many claims in one statement; true for each claim that got its key. Two claims
+   * of one key in the same statement: the first gets it, the other finds it taken (and answers 409 like any
+   * concurrent duplicate).
+   */
+  private async claimMany(claims: Claim[]): Promise<boolean[]> {
+    const rows = await this.sql.query<{ actor: string; key: string }>(
+      `INSERT INTO ${this.table} (actor, key, method, path, request_hash, status, body, headers, created_at)
+       SELECT a, k, m, p, h, ${IN_FLIGHT}, 'null'::jsonb, '{}'::jsonb, c
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) AS u(a, k, m, p, h, c)
+       ON CONFLICT (actor, key) DO NOTHING RETURNING actor, key`,
+      [
+        claims.map((c) => c.req.actor),
+        claims.map((c) => c.req.key),
+        claims.map((c) => c.req.method),
+        claims.map((c) => c.req.path),
+        claims.map((c) => c.req.requestHash),
+        claims.map((c) => c.at),
+      ],
+    );
+    const won = new Set(rows.map((r) => JSON.stringify([r.actor, r.key])));
+    return claims.map((c) => won.delete(JSON.stringify([c.req.actor, c.req.key])));
+  }
+
+  /** Stores many answers in one statement. */
+  private async completeMany(completions: Completion[]): Promise<void[]> {
+    await this.sql.query(
+      `UPDATE ${this.table} AS t SET status = u.s, body = u.b::jsonb, headers = u.h::jsonb
+       FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[]) AS u(a, k, s, b, h)
+       WHERE t.actor = u.a AND t.key = u.k`,
+      [
+        completions.map((c) => c.actor),
+        completions.map((c) => c.key),
+        completions.map((c) => c.answer.status),
+        completions.map((c) => JSON.stringify(c.answer.body ?? null)),
+        completions.map((c) => JSON.stringify(c.answer.headers)),
+      ],
+    );
+    return completions.map(() => undefined);
   }
 
   /** Deletes keys older than the TTL; returns how many. */

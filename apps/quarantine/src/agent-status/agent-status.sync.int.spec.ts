@@ -67,6 +67,33 @@ describe('AgentStatusSync on the real KV bucket', () => {
     expect(await read('a1')).toMatchObject({ status: 'active', version: 4 });
   });
 
+  it('writes with one compare-and-set from what it remembers, and reads again when another writer moved the key', async () => {
+    const gets: string[] = [];
+    const counting = new Proxy(kv, {
+      get: (target, prop, receiver) => {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (prop === 'get' && typeof v === 'function') return (key: string) => (gets.push(key), (v as KV['get']).call(target, key));
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const mine = new AgentStatusSync(counting);
+    const other = new AgentStatusSync(kv);
+    expect(await mine.apply(event(1, 'AgentRegistered', {}, 'cas'))).toBe('written');
+    expect(await mine.apply(event(2, 'AgentQuarantined', { level: 'suspended', restrictions: FULL_RESTRICTIONS }, 'cas'))).toBe('written');
+    expect(gets).toEqual(['cas']); // read once, then written from memory
+    expect(await mine.apply(event(1, 'AgentRegistered', {}, 'cas'))).toBe('stale');
+    // Another instance moves the key on: what `mine` remembers is now stale.
+    expect(await other.apply(event(5, 'AgentReleased', { restrictions: NO_RESTRICTIONS }, 'cas'))).toBe('written');
+    expect(await mine.apply(event(3, 'QuarantineEscalated', { toLevel: 'terminated', restrictions: FULL_RESTRICTIONS }, 'cas'))).toBe('stale');
+    expect(await read('cas')).toMatchObject({ status: 'active', version: 5 });
+    expect(await mine.apply(event(6, 'AgentQuarantined', { level: 'restricted', restrictions: FULL_RESTRICTIONS }, 'cas'))).toBe('written');
+    expect(await read('cas')).toMatchObject({ status: 'restricted', version: 6 });
+    // A key deleted behind its back is created again.
+    await kv.delete('cas');
+    expect(await mine.apply(event(7, 'AgentReleased', { restrictions: NO_RESTRICTIONS }, 'cas'))).toBe('written');
+    expect(await read('cas')).toMatchObject({ status: 'active', version: 7 });
+  });
+
   it('two writers racing on one agent end at the newest version', async () => {
     const [s1, s2] = [new AgentStatusSync(kv), new AgentStatusSync(kv)];
     const events = Array.from({ length: 20 }, (_, i) =>

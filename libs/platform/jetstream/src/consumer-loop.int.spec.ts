@@ -290,6 +290,134 @@ describe('ConsumerLoop (real NATS)', () => {
     expect(Date.now() - started).toBeLessThan(2500);
   });
 
+  describe('under steady traffic', () => {
+    let s: SpecNs;
+    const mine: ConsumerLoop<unknown>[] = [];
+    const own = <T>(loop: ConsumerLoop<T>): ConsumerLoop<T> => {
+      mine.push(loop as ConsumerLoop<unknown>);
+      return loop;
+    };
+    beforeAll(async () => {
+      s = await specNamespace();
+    });
+    afterAll(async () => {
+      await Promise.all(mine.map((l) => l.stop()));
+      await s.cleanup();
+    });
+
+    /** Appends to `agents` round-robin, ~every 3 ms, for `ms`; resolves with when each sequence was appended. */
+    async function steadyTraffic(agents: string[], ms: number): Promise<Map<number, number>> {
+      const appendedAt = new Map<number, number>();
+      const heads = new Map<string, { version: number; hash: string | null }>(agents.map((a) => [a, { version: 0, hash: null }]));
+      const until = Date.now() + ms;
+      for (let i = 0; Date.now() < until; i++) {
+        const agentId = agents[i % agents.length]!;
+        const head = heads.get(agentId)!;
+        const r = await s.store.append({
+          aggregate: 'agent',
+          aggregateId: agentId,
+          agentId,
+          events: [noted(i)],
+          expectedVersion: head.version,
+          prevHash: head.hash,
+          actor: 'spec',
+          correlationId: `steady-${i}`,
+          causationId: `steady-${i}`,
+          now: new Date().toISOString(),
+        });
+        heads.set(agentId, { version: r.version, hash: r.lastHash });
+        appendedAt.set(r.version, Date.now());
+        await new Promise((r2) => setTimeout(r2, Math.random() * 5));
+      }
+      return appendedAt;
+    }
+
+    it('hands every message over in stream order, without waiting out the end of a pull', async () => {
+      // Pulls expire every second while messages keep coming: NATS 2.9 sometimes ends such a pull without telling
+      // the client (which then waited ~2 s for missed heartbeats). Three readers double the chances to meet it.
+      const base = { nc: s.nc, names: s.names, stream: s.names.eventsStream, decode: decodeEvent, batchSize: 500, fetchExpiresMs: 1000, logger: quiet };
+      const handledAt = { one: new Map<number, number>(), batch: new Map<number, number>(), parallel: new Map<number, number>() };
+      const order = { one: [] as number[], batch: [] as number[] };
+      const subjectOrder = new Map<string, number[]>();
+      own(await runConsumer({ ...base, durable: 'steady_one', onMessage: (m) => void (order.one.push(m.seq), handledAt.one.set(m.seq, Date.now())) }));
+      own(
+        await runConsumer({
+          ...base,
+          durable: 'steady_batch',
+          batchLingerMs: 5,
+          onBatch: (b) => {
+            for (const m of b) {
+              order.batch.push(m.seq);
+              handledAt.batch.set(m.seq, Date.now());
+            }
+          },
+        }),
+      );
+      own(
+        await runConsumer({
+          ...base,
+          durable: 'steady_parallel',
+          concurrency: 8,
+          onMessage: async (m) => {
+            await new Promise((r) => setTimeout(r, Math.random() * 4));
+            subjectOrder.set(m.subject, [...(subjectOrder.get(m.subject) ?? []), m.seq]);
+            handledAt.parallel.set(m.seq, Date.now());
+          },
+        }),
+      );
+      const appendedAt = await steadyTraffic(['s1', 's2', 's3', 's4'], 8_000);
+      const all = [...appendedAt.keys()];
+      await eventually(async () => Object.values(handledAt).every((h) => h.size === all.length), 10_000);
+      expect(order.one).toEqual(all);
+      expect(order.batch).toEqual(all);
+      // In parallel, each subject's messages still one after another, in stream order.
+      expect(subjectOrder.size).toBe(4);
+      for (const seqs of subjectOrder.values()) expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      // No message waited for a pull's silent end: each was handled well within a pull's lifetime of its append.
+      for (const h of Object.values(handledAt)) {
+        const worst = Math.max(...all.map((q) => h.get(q)! - appendedAt.get(q)!));
+        expect(worst).toBeLessThan(700);
+      }
+    }, 30_000);
+
+    it('with concurrency, handles several subjects at once but each subject one message at a time', async () => {
+      const agents = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6'];
+      let running = 0;
+      let most = 0;
+      const busy = new Set<string>();
+      let overlapOnSubject = false;
+      const seen: number[] = [];
+      const loop = own(
+        await runConsumer({
+          nc: s.nc,
+          names: s.names,
+          stream: s.names.eventsStream,
+          durable: 'parallel_limit',
+          deliverFrom: 'new',
+          decode: decodeEvent,
+          fetchExpiresMs: 1000,
+          concurrency: 4,
+          logger: quiet,
+          onMessage: async (m) => {
+            if (busy.has(m.subject)) overlapOnSubject = true;
+            busy.add(m.subject);
+            most = Math.max(most, ++running);
+            await new Promise((r) => setTimeout(r, 150)); // long enough for messages to pile up behind
+            running--;
+            busy.delete(m.subject);
+            seen.push(m.seq);
+          },
+        }),
+      );
+      for (const a of agents) await appendToAgent(s.store, a, [noted(1), noted(2), noted(3)]);
+      await eventually(async () => loop.stats.processed === agents.length * 3, 10_000);
+      expect(most).toBe(4);
+      expect(overlapOnSubject).toBe(false);
+      expect(seen).toHaveLength(18);
+      await eventually(async () => (await s.jsm.consumers.info(s.names.eventsStream, 'parallel_limit')).num_ack_pending === 0);
+    });
+  });
+
   it('backs off exponentially up to 30 s', () => {
     expect([1, 2, 3, 4].map(defaultBackoffMs)).toEqual([100, 200, 400, 800]);
     expect(defaultBackoffMs(20)).toBe(30_000);

@@ -13,7 +13,9 @@ import {
 import { nanos } from '@nats-io/nats-core';
 import { Counter, register as globalRegistry, type Registry } from 'prom-client';
 import type { Names, StoredEvent } from '@immune/contracts';
+import { BatchLinger } from './batch-linger';
 import { parseEnvelope } from './hash-chain';
+import { OverlappingPulls } from './overlapping-pulls';
 import { jetStreamApiCode } from './errors';
 import type { RawMessage } from './stream-reader';
 
@@ -68,12 +70,24 @@ interface LoopOptionsBase<T> {
   /** Messages per pull (default 256). */
   batchSize?: number;
   /**
-   * How long one pull waits for messages (default 2000 ms, server minimum 1000). stop() and pause() let the pull
-   * in flight finish instead of abandoning it, so they take up to this long when idle, but never strand messages.
+   * How long one pull waits for messages (default 2000 ms, server minimum 1000). stop() and pause() let the pulls
+   * in flight finish instead of abandoning them, so they take up to this long when idle, but never strand messages.
    */
   fetchExpiresMs?: number;
-  /** Default 1000; batch mode never has more than one pull outstanding anyway. */
+  /** Default 1000; at most two pulls of `batchSize` are open at once. */
   maxAckPending?: number;
+  /**
+   * Message mode: handle the messages of up to this many subjects at once (default 1: one message after another).
+   * The messages of one subject (e.g. one aggregate's events) are still handled one after another, in stream order;
+   * each is acked or nak'ed on its own as it finishes.
+   */
+  concurrency?: number;
+  /**
+   * Batch mode: while several writers keep messages coming fast, let the oldest waiting message wait up to this
+   * long for the rest before its batch is handled — fewer, larger batches under load; a lone message or a trickle
+   * is never held (see BatchLinger). Default 0: handle whatever has arrived at once.
+   */
+  batchLingerMs?: number;
   /**
    * Batch mode on a failed handler: 'in-place' (default) keeps the batch, waits the backoff and calls the handler
    * again, so stream order holds (the projector needs it); 'nak' naks every message with the backoff delay and
@@ -164,6 +178,8 @@ export class ConsumerLoop<T> {
   private readonly terminated: Counter<'consumer'>;
   private readonly ackWaitMs: number;
   private readonly preserveOrder: boolean;
+  private readonly concurrency: number;
+  private readonly linger: BatchLinger;
 
   constructor(private readonly opts: ConsumerLoopOptions<T>) {
     this.log = opts.logger ?? consoleLogger;
@@ -173,6 +189,8 @@ export class ConsumerLoop<T> {
     this.terminated = terminatedCounter(opts.registry ?? globalRegistry);
     this.ackWaitMs = opts.ackWaitMs ?? 30_000;
     this.preserveOrder = opts.batchRetry !== 'nak';
+    this.concurrency = Math.max(1, Math.floor(opts.concurrency ?? 1));
+    this.linger = new BatchLinger(opts.batchLingerMs ?? 0, this.batchSize);
   }
 
   get name(): string {
@@ -240,9 +258,9 @@ export class ConsumerLoop<T> {
       }
       this.idle = new Promise<void>((r) => (this.markIdle = r));
       try {
-        await this.pullOnce();
+        await this.pullWhileActive();
       } catch (e) {
-        if (this.opts.nc.isClosed()) break;
+        if (this.opts.nc.isClosed() || this.opts.nc.isDraining()) break;
         this.log.warn({ consumer: this.name, err: errorText(e) }, 'pull failed; retrying');
         await this.sleep(1000);
       } finally {
@@ -252,53 +270,104 @@ export class ConsumerLoop<T> {
   }
 
   /**
-   * One pull: a pump moves every delivered message into `held` as it arrives while the handler works through
-   * them in order, so a keep-alive can `working()` all of them — messages waiting behind a slow transaction or a
-   * batch retry are never redelivered out of order by an expired ack_wait.
+   * Pulls until stopped or paused (OverlappingPulls: a pull is always open, and none is abandoned), handling
+   * messages in the order they arrive (stream order). Returns once no pull is open and what they brought is
+   * handled. Every delivered message goes into `held` as it arrives, so a keep-alive can `working()` all of them —
+   * messages waiting behind a slow transaction or a batch retry are never redelivered out of order by an expired
+   * ack_wait.
    */
-  private async pullOnce(): Promise<void> {
-    const expires = Math.max(1000, this.opts.fetchExpiresMs ?? 2000); // the server's minimum
-    const messages = await this.consumer!.fetch({ max_messages: this.batchSize, expires });
+  private async pullWhileActive(): Promise<void> {
     const queue: JsMsg[] = [];
-    let done = false;
-    const arrival: { notify: (() => void) | null } = { notify: null };
-    const pumped = (async () => {
-      try {
-        for await (const m of messages) {
-          queue.push(m);
-          this.held.add(m);
-          arrival.notify?.();
+    /** Batch mode: performance.now() at each queued message's arrival (parallel to `queue`), for the linger. */
+    const arrivedAt: number[] = [];
+    const batchMode = !this.opts.onMessage;
+    /** Message mode with concurrency: handlers running or queued, and the last one per subject (to keep its order). */
+    const running = new Set<Promise<void>>();
+    const lastOfSubject = new Map<string, Promise<void>>();
+    let handlerFailure: unknown = null;
+    let wake: (() => void) | null = null;
+    const notify = (): void => wake?.();
+    const pulls = new OverlappingPulls(this.consumer!, {
+      maxMessages: this.batchSize,
+      expiresMs: Math.max(1000, this.opts.fetchExpiresMs ?? 2000), // the server's minimum
+      wanted: () => !this.stopping && !this.paused && handlerFailure === null,
+      onMessage: (m) => {
+        queue.push(m);
+        if (batchMode) {
+          const now = performance.now();
+          arrivedAt.push(now);
+          this.linger.arrived(now);
         }
-      } finally {
-        done = true;
-        arrival.notify?.();
-      }
-    })().then(
-      () => null,
-      (e: unknown) => e, // surfaced below, after what did arrive is handled
-    );
+        this.held.add(m);
+        notify();
+      },
+      onEnded: notify,
+    });
+    const failure = (): unknown => handlerFailure ?? pulls.failure;
+    const pulling = (): boolean => !this.stopping && !this.paused && failure() === null;
+    pulls.start();
     const keepAlive = setInterval(() => {
       for (const m of this.held) m.working();
     }, Math.max(100, Math.floor(this.ackWaitMs / 3)));
+    /** Until a message arrives, a pull ends, stop()/resume() (through the wakers) or `timeoutMs` passes. */
+    const news = (timeoutMs?: number): Promise<void> =>
+      new Promise<void>((resolve) => {
+        let timer: NodeJS.Timeout | null = null;
+        const woken = (): void => {
+          if (timer) clearTimeout(timer);
+          wake = null;
+          this.wakers.delete(woken);
+          resolve();
+        };
+        if (timeoutMs !== undefined) timer = setTimeout(woken, timeoutMs);
+        wake = woken;
+        this.wakers.add(woken);
+      });
+    /** Message mode with concurrency: starts `m`'s handler after the one before it on its subject. */
+    const dispatch = (m: JsMsg): void => {
+      const before = lastOfSubject.get(m.subject);
+      const run: Promise<void> = (before ? before.then(() => this.handleOne(m)) : this.handleOne(m))
+        .catch((e: unknown) => {
+          handlerFailure ??= e; // settling failed (the connection is gone): end this round like a failed pull
+        })
+        .finally(() => {
+          running.delete(run);
+          if (lastOfSubject.get(m.subject) === run) lastOfSubject.delete(m.subject);
+          notify();
+        });
+      running.add(run);
+      lastOfSubject.set(m.subject, run);
+    };
     try {
       for (;;) {
-        if (queue.length === 0) {
-          if (done) break;
-          await new Promise<void>((r) => (arrival.notify = r));
-          arrival.notify = null;
+        if (queue.length > 0 && !batchMode) {
+          if (this.concurrency === 1) await this.handleOne(queue.shift()!);
+          else if (lastOfSubject.has(queue[0]!.subject) || lastOfSubject.size < this.concurrency) dispatch(queue.shift()!);
+          else await news(); // as many subjects at work as allowed: wait for one to finish
           continue;
         }
-        if (this.opts.onMessage) {
-          await this.handleOne(queue.shift()!);
-        } else {
+        if (queue.length > 0) {
+          const linger = pulling() ? this.linger.waitMs(queue.length, arrivedAt[0]!, performance.now()) : 0;
+          if (linger > 0) {
+            await news(linger); // woken by each arrival to look again
+            continue;
+          }
           // Everything that has arrived, up to a batch: low latency when quiet, big batches under load.
-          await this.handleBatch(queue.splice(0, this.batchSize));
+          const batch = queue.splice(0, this.batchSize);
+          arrivedAt.splice(0, batch.length);
+          this.linger.handled(batch.length);
+          await this.handleBatch(batch);
+          continue;
         }
+        // Stopped, paused or failed: done once no pull can deliver any more and every handler has finished.
+        if (!pulling() && pulls.open === 0 && running.size === 0) break;
+        await news();
       }
-      const failure = await pumped;
-      if (failure) throw failure;
+      if (failure()) throw failure();
     } finally {
       clearInterval(keepAlive);
+      // Acks are fire-and-forget publishes: make sure the server has them before a stop or pause returns.
+      await this.opts.nc.flush().catch(() => undefined);
     }
   }
 
@@ -361,8 +430,6 @@ export class ConsumerLoop<T> {
       }
       for (const g of good) this.settle(g.m, 'ack');
       this.counters.processed += good.length;
-      // Acks are fire-and-forget publishes; flush so a stop right after a batch does not lose them.
-      await this.opts.nc.flush().catch(() => undefined);
       return;
     }
   }

@@ -1,4 +1,4 @@
-import type { PoolClient } from 'pg';
+import type { PoolClient, QueryResult } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { StoredEvent } from '@immune/contracts';
 import { READ_MODEL_PROJECTIONS, type ProjectionDefinition } from '@immune/read-models';
@@ -12,16 +12,26 @@ export const CHECKPOINT_TABLE = 'projection_checkpoints';
  * transaction-level advisory lock, so they never interleave.
  */
 export async function lockProjections(client: PoolClient, schema: string): Promise<void> {
-  await client.query(`SELECT pg_advisory_xact_lock(hashtext('immune.projections'), hashtext($1))`, [schema]);
+  await client.query(lockSql('$1'), [schema]);
+}
+
+/** The lock's statement, the schema given as an SQL expression (a parameter or a literal). */
+function lockSql(schema: string): string {
+  return `SELECT pg_advisory_xact_lock(hashtext('immune.projections'), hashtext(${schema}))`;
 }
 
 export async function readCheckpoints(client: Pick<PoolClient, 'query'>, schema: string, names: readonly string[]): Promise<Map<string, number>> {
-  const res = await client.query<{ name: string; last_seq: string }>(
-    `SELECT name, last_seq FROM ${qualifiedTable(schema, CHECKPOINT_TABLE)} WHERE name = ANY($1::text[])`,
-    [names],
-  );
+  const res = await client.query<{ name: string; last_seq: string }>(readCheckpointsSql(schema, '$1::text[]'), [names]);
+  return checkpointsFrom(names, res.rows);
+}
+
+function readCheckpointsSql(schema: string, names: string): string {
+  return `SELECT name, last_seq FROM ${qualifiedTable(schema, CHECKPOINT_TABLE)} WHERE name = ANY(${names})`;
+}
+
+function checkpointsFrom(names: readonly string[], rows: readonly { name: string; last_seq: string }[]): Map<string, number> {
   const out = new Map<string, number>(names.map((n) => [n, 0]));
-  for (const r of res.rows) out.set(r.name, Number(r.last_seq));
+  for (const r of rows) out.set(r.name, Number(r.last_seq));
   return out;
 }
 
@@ -30,13 +40,45 @@ export async function advanceCheckpoints(client: PoolClient, schema: string, to:
   if (to.size === 0) return;
   const names = [...to.keys()];
   const seqs = names.map((n) => to.get(n)!);
-  const t = qualifiedTable(schema, CHECKPOINT_TABLE);
-  await client.query(
-    `INSERT INTO ${t} AS cp (name, last_seq, updated_at) SELECT name, seq, now() FROM unnest($1::text[], $2::bigint[]) AS u(name, seq)
+  await client.query(advanceCheckpointsSql(schema, '$1::text[]', '$2::bigint[]'), [names, seqs]);
+}
+
+/** The statement of advanceCheckpoints, names and sequences given as SQL array expressions. */
+function advanceCheckpointsSql(schema: string, names: string, seqs: string): string {
+  return `INSERT INTO ${qualifiedTable(schema, CHECKPOINT_TABLE)} AS cp (name, last_seq, updated_at)
+     SELECT name, seq, now() FROM unnest(${names}, ${seqs}) AS u(name, seq)
      ON CONFLICT (name) DO UPDATE SET last_seq = GREATEST(cp.last_seq, EXCLUDED.last_seq), updated_at = EXCLUDED.updated_at
-     WHERE cp.last_seq < EXCLUDED.last_seq`,
-    [names, seqs],
-  );
+     WHERE cp.last_seq < EXCLUDED.last_seq`;
+}
+
+/** A string as an SQL literal (standard_conforming_strings, the default since PostgreSQL 9.1: only quotes double). */
+function sqlLiteral(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+/**
+ * A batch's opening in ONE round trip (a simple-protocol query of several statements): begin, no WAL-flush wait
+ * (see apply), the projections lock, then the checkpoints. Each statement takes its own snapshot, so the
+ * checkpoints are read after the lock is held, as with lockProjections + readCheckpoints.
+ */
+function openBatchSql(schema: string, names: readonly string[]): string {
+  return ['BEGIN', 'SET LOCAL synchronous_commit = off', lockSql(sqlLiteral(schema)), readCheckpointsSql(schema, textArray(names))].join('; ');
+}
+
+function textArray(values: readonly string[]): string {
+  return `ARRAY[${values.map(sqlLiteral).join(', ')}]::text[]`;
+}
+
+/** A batch's end in ONE round trip: advanceCheckpoints' statement with its values inline, then COMMIT. */
+function closeBatchSql(schema: string, to: ReadonlyMap<string, number>): string {
+  if (to.size === 0) return 'COMMIT';
+  const names = [...to.keys()];
+  const seqs = names.map((n) => {
+    const seq = to.get(n)!;
+    if (!Number.isSafeInteger(seq)) throw new Error(`checkpoint of "${n}" is not an integer: ${seq}`);
+    return String(seq);
+  });
+  return `${advanceCheckpointsSql(schema, textArray(names), `ARRAY[${seqs.join(', ')}]::bigint[]`)}; COMMIT`;
 }
 
 /** The batch starts after a projection's checkpoint + 1: events in between were never applied. */
@@ -125,19 +167,19 @@ export class ProjectionRunner {
 
     const qr = this.opts.dataSource.createQueryRunner();
     const client = (await qr.connect()) as PoolClient;
-    let open = false;
+    // Round trips, not statements, are what a batch costs the write path: the opening (begin, lock, checkpoints)
+    // and the end (checkpoints, commit) go in one each; the projections' reads and writes sit in between.
+    let open = true;
     try {
-      await client.query('BEGIN');
-      open = true;
       // The commit does not wait for the WAL flush. Safe here: the rows and the checkpoints commit together, so
       // an OS crash that loses the last few milliseconds of commits loses whole batches, rows and checkpoint
       // alike, and PostgreSQL stays consistent. Those events are still in the log (the truth; the read models
       // can always be rebuilt from it): at start the projector moves its consumer back to checkpoint + 1 when it
       // acked past it, and applies them again. What it buys: a batch's commit waits for no fsync, so the read
       // models — what read-your-writes waits on — catch up sooner.
-      await client.query('SET LOCAL synchronous_commit = off');
-      await lockProjections(client, this.opts.schema);
-      const before = await readCheckpoints(client, this.opts.schema, names);
+      // A query of several statements answers one result per statement; the checkpoints are the last.
+      const opened = (await client.query(openBatchSql(this.opts.schema, names))) as unknown as QueryResult<{ name: string; last_seq: string }>[];
+      const before = checkpointsFrom(names, opened[opened.length - 1]!.rows);
       const after = new Map<string, number>();
       const rows: Record<string, number> = {};
       let applied = 0;
@@ -150,8 +192,7 @@ export class ProjectionRunner {
         rows[p.name] = await applyToTable(client, this.opts.schema, p.table, p, fresh, this.opts.onEvolveError);
         after.set(p.name, lastSeq);
       }
-      await advanceCheckpoints(client, this.opts.schema, after);
-      await client.query('COMMIT');
+      await client.query(closeBatchSql(this.opts.schema, after));
       open = false;
       const checkpoints = new Map(before);
       for (const [n, s] of after) checkpoints.set(n, s);
