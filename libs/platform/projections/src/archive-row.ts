@@ -1,8 +1,8 @@
 /**
- * The archive's COPY row of an event, written straight from the message's bytes on the reader's worker thread, so
- * that the main thread — the rebuild's critical path, which decodes and evolves every event — only forwards it.
- * Encoding the row from the parsed envelope (strings joined, then UTF-8 encoded again) was a third of the main
- * thread's time in a rebuild.
+ * The archive's COPY row of an event, in COPY's binary format (copy-binary.ts), written straight from the message's
+ * bytes on the reader's worker thread, so that the main thread — the rebuild's critical path, which decodes and
+ * evolves every event — only forwards it. Encoding the row from the parsed envelope (strings joined, then UTF-8
+ * encoded again) was a third of the main thread's time in a rebuild.
  *
  * Only a message in exactly the layout our writer stores (`JSON.stringify` of the envelope, keys in its order) gets
  * a row here; any other message gets none and the main thread encodes it from the parsed envelope, as before:
@@ -10,38 +10,39 @@
  *   {"schemaVersion":1,"id":"…","type":"…","aggregate":"…","aggregateId":"…"[,"agentId":"…"],"occurredAt":"…",
  *    "actor":"…","correlationId":"…","causationId":"…","data":<data>,"prevHash":null|"…","hash":"…"}
  *
- * with no backslash in any of those strings (so each is its own value, and needs no COPY escaping either), the data
- * one compact JSON value (raw-data.ts), and the whole message valid UTF-8. The layout leaves no room for another
- * key, so the values JSON.parse gives are exactly these bytes: the row equals, byte for byte, what the main thread
- * would encode — `copyLineEncoder(eventsProjection.columns)(eventsProjection.toColumns(event))`, with the data as
- * logged (archive-row.unit.spec.ts compares the two). The main thread still decodes every message and uses the row
- * only for an event it accepts (not poison, not an id seen before).
+ * with no backslash in any of those strings (so each is its own value, its bytes the string JSON.parse gives), the
+ * data one compact JSON value (raw-data.ts), the time one timestamptzMicros reads, and the whole message valid
+ * UTF-8. The layout leaves no room for another key, so the values JSON.parse gives are exactly these bytes: the row
+ * equals, byte for byte, what the main thread would encode — `binaryRowEncoder(eventsProjection.columns)` of
+ * `eventsProjection.toColumns(event)`, with the data as logged (archive-row.unit.spec.ts compares the two). The main
+ * thread still decodes every message and uses the row only for an event it accepts (not poison, not an id seen
+ * before).
  *
  * Only Node imports here (see worker-thread.ts).
  */
 import { isUtf8 } from 'node:buffer';
+import { timestamptzMicros, writeInt64 } from './copy-binary';
 
-/** The archive's columns, in order, this writes (checked against the projection by the rebuild). */
+/** The archive's columns, in order, with their types, that this writes (checked against the projection by the rebuild). */
 export const ARCHIVE_ROW_COLUMNS = [
-  'seq',
-  'id',
-  'subject',
-  'type',
-  'aggregate',
-  'aggregate_id',
-  'agent_id',
-  'occurred_at',
-  'actor',
-  'correlation_id',
-  'causation_id',
-  'data',
-  'prev_hash',
-  'hash',
+  'seq bigint',
+  'id text',
+  'subject text',
+  'type text',
+  'aggregate text',
+  'aggregate_id text',
+  'agent_id text',
+  'occurred_at timestamptz',
+  'actor text',
+  'correlation_id text',
+  'causation_id text',
+  'data json',
+  'prev_hash text',
+  'hash text',
 ] as const;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const TAB = 0x09;
 
 const HEAD = Buffer.from('{"schemaVersion":1,"id":"');
 /** Between one string value and the next key's value, in order; agentId may be left out. */
@@ -51,7 +52,8 @@ const DATA_KEY = Buffer.from('","data":');
 const PREV_NULL = Buffer.from(',"prevHash":null,"hash":"');
 const PREV_KEY = Buffer.from(',"prevHash":"');
 const HASH_KEY = Buffer.from('","hash":"');
-const NULL_FIELD = Buffer.from('\\N');
+/** occurredAt is the sixth string field (0-based 5). */
+const OCCURRED_AT = 5;
 
 /** Grows as needed; a row is written at `pos`. */
 export class ArchiveRows {
@@ -78,12 +80,12 @@ export class ArchiveRows {
     if (firstSlash >= end) firstSlash = -1;
     let pos = start + HEAD.length;
     let k = 0;
-    for (let field = 0; field < 9; field++) {
+    for (let n = 0; n < 9; n++) {
       const close = src.indexOf(QUOTE, pos);
       if (close < 0 || close >= end) return false;
-      f[2 * field] = pos;
-      f[2 * field + 1] = close;
-      if (field === 8) {
+      f[2 * n] = pos;
+      f[2 * n + 1] = close;
+      if (n === 8) {
         if (!matchAt(src, close, DATA_KEY)) return false;
         pos = close + DATA_KEY.length;
         break;
@@ -93,9 +95,9 @@ export class ArchiveRows {
         pos = close + KEYS[k]!.length;
         k++;
       } else if (k === AGENT_ID && matchAt(src, close, KEYS[AGENT_ID + 1]!)) {
-        f[2 * field + 2] = -1;
-        f[2 * field + 3] = -1;
-        field++;
+        f[2 * n + 2] = -1;
+        f[2 * n + 3] = -1;
+        n++;
         pos = close + KEYS[AGENT_ID + 1]!.length;
         k = AGENT_ID + 2;
       } else return false;
@@ -122,30 +124,33 @@ export class ArchiveRows {
     if (firstSlash >= 0 && src.lastIndexOf(BACKSLASH, end - 1) >= dataEnd) return false;
     if (dataEnd <= dataStart || !isOneCompactValue(src, dataStart, dataEnd)) return false;
     if (!isUtf8(src.subarray(start, end))) return false;
-    if (/[\\\t\n\r]/.test(subject)) return false;
+    const at = f[2 * OCCURRED_AT]!;
+    const micros = timestamptzMicros(src.toString('latin1', at, f[2 * OCCURRED_AT + 1]!));
+    if (micros === null) return false;
 
-    // The row: every field is written as is but the data, whose backslashes COPY's text format doubles.
+    // The tuple: 14 fields, each its length and its bytes (-1 for NULL).
     const subjectBytes = Buffer.byteLength(subject);
-    this.room(24 + subjectBytes + 2 * (end - start) + 32);
+    this.room(2 + 14 * 4 + 16 + subjectBytes + (end - start));
     const out = this.buf;
-    let o = this.pos;
-    o += out.write(String(seq), o, 'latin1');
-    out[o++] = TAB;
-    o = copyRange(src, f[0]!, f[1]!, out, o);
-    out[o++] = TAB;
+    let o = out.writeInt16BE(14, this.pos);
+    o = out.writeInt32BE(8, o);
+    o = writeInt64(out, seq, o);
+    o = field(src, f[0]!, f[1]!, out, o);
+    o = out.writeInt32BE(subjectBytes, o);
     o += out.write(subject, o, 'utf8');
-    for (let field = 1; field < 9; field++) {
-      out[o++] = TAB;
-      const a = f[2 * field]!;
-      o = a < 0 ? copyRange(NULL_FIELD, 0, 2, out, o) : copyRange(src, a, f[2 * field + 1]!, out, o);
+    for (let n = 1; n < 9; n++) {
+      if (n === OCCURRED_AT) {
+        o = out.writeInt32BE(8, o);
+        o = writeInt64(out, micros, o);
+        continue;
+      }
+      const a = f[2 * n]!;
+      o = a < 0 ? out.writeInt32BE(-1, o) : field(src, a, f[2 * n + 1]!, out, o);
     }
-    out[o++] = TAB;
-    o = firstSlash < 0 ? o + src.copy(out, o, dataStart, dataEnd) : copyDoublingBackslashes(src, dataStart, dataEnd, out, o);
-    out[o++] = TAB;
-    o = prevStart < 0 ? copyRange(NULL_FIELD, 0, 2, out, o) : copyRange(src, prevStart, prevEnd, out, o);
-    out[o++] = TAB;
-    o = copyRange(src, hashStart, hashEnd, out, o);
-    out[o++] = 0x0a;
+    o = out.writeInt32BE(dataEnd - dataStart, o);
+    o += src.copy(out, o, dataStart, dataEnd);
+    o = prevStart < 0 ? out.writeInt32BE(-1, o) : field(src, prevStart, prevEnd, out, o);
+    o = field(src, hashStart, hashEnd, out, o);
     this.pos = o;
     return true;
   }
@@ -159,18 +164,9 @@ function matchAt(src: Buffer, at: number, literal: Buffer): boolean {
   return true;
 }
 
-function copyDoublingBackslashes(src: Buffer, start: number, end: number, out: Buffer, o: number): number {
-  for (let from = start; ; ) {
-    const slash = src.indexOf(BACKSLASH, from);
-    if (slash < 0 || slash >= end) return o + src.copy(out, o, from, end);
-    o += src.copy(out, o, from, slash + 1);
-    out[o++] = BACKSLASH;
-    from = slash + 1;
-  }
-}
-
-/** Short ranges byte by byte (cheaper than a native call for ids and names), long ones natively. */
-function copyRange(src: Buffer, start: number, end: number, out: Buffer, o: number): number {
+/** One field: its length, then its bytes (short ranges byte by byte, cheaper than a native call for ids and names). */
+function field(src: Buffer, start: number, end: number, out: Buffer, o: number): number {
+  o = out.writeInt32BE(end - start, o);
   if (end - start > 64) return o + src.copy(out, o, start, end);
   for (let i = start; i < end; i++) out[o++] = src[i]!;
   return o;

@@ -113,6 +113,44 @@ describe('rebuild', () => {
     expect(await data(rebuilt)).toEqual(stored);
   });
 
+  it('stores the archive\'s times as the live path does, though it COPYs them as binary microseconds', async () => {
+    // The live path hands PostgreSQL the ISO text; the rebuild computes the microseconds itself (copy-binary.ts),
+    // rounding a fraction past six digits as PostgreSQL does (half to even, on the double).
+    const times = [
+      '2026-01-05T16:22Z',
+      '2026-01-05T16:22:05Z',
+      '2026-01-05T16:22:05.9Z',
+      '2026-01-05T16:22:05.949Z',
+      '2026-01-05T16:22:05.123456Z',
+      '2026-01-05T16:22:05.1234565Z',
+      '2026-01-05T16:22:05.1234575Z',
+      '2026-01-05T16:22:05.0000005Z',
+      '2026-01-05T16:22:05.0000015Z',
+      '2026-01-05T16:22:05.00000050Z',
+      '2026-01-05T16:22:05.123456789Z',
+      '2026-01-05T23:59:59.9999995Z',
+      '2026-12-31T23:59:59.99999999+00:00',
+      '2024-02-29T12:00:00.5+02:00',
+      '2026-03-01T00:30:00-01:30',
+      '1999-12-31T23:59:59.999999Z',
+      '1969-07-20T20:17:40Z',
+      '2300-01-01T00:00:00.000001Z',
+      '1600-02-29T06:00:00.25-00:00',
+    ];
+    const events = times.map((occurredAt, i) => {
+      const text = JSON.stringify({ ...log[i]!.envelope, occurredAt });
+      return decodeStoredEvent(i + 1, log[i]!.subject, text);
+    });
+    const stored = async (s: string) =>
+      (await ds.query<{ t: string }[]>(`SELECT (extract(epoch FROM occurred_at) * 1000000)::numeric::text AS t FROM "${s}".events ORDER BY seq`)).map((r) => r.t);
+    const liveSchema = await live(events, 'timelive');
+    const rebuilt = await freshSchema('timerebuilt');
+    await rebuild({ dataSource: ds, schema: rebuilt, source: events, lastSeq: events.length });
+    const expected = await stored(liveSchema);
+    expect(expected).toHaveLength(times.length);
+    expect(await stored(rebuilt)).toEqual(expected);
+  });
+
   it('rebuilds only the named projections and leaves the others alone', async () => {
     const s = await live(log.slice(0, 2000), 'named');
     const expected = await dumpProjectionTables(ds, s);

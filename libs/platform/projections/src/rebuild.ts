@@ -8,8 +8,9 @@ import { READ_MODEL_PROJECTIONS, type ProjectionDefinition } from '@immune/read-
 import { advanceCheckpoints, lockProjections, readCheckpoints } from './projection-runner';
 import { applyToTable, safeEvolve, type EvolveErrorHandler } from './projection-writer';
 import { ARCHIVE_ROW_COLUMNS } from './archive-row';
+import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER } from './copy-binary';
 import type { ReplayedEvent } from './event-stream.reader';
-import { copyLineEncoder, qualifiedTable, quoteIdent } from './sql-values';
+import { binaryRowEncoder, copyLineEncoder, qualifiedTable, quoteIdent } from './sql-values';
 
 export const SHADOW_SUFFIX = '__rebuild';
 
@@ -77,10 +78,11 @@ export function selectProjections(all: readonly ProjectionDefinition[], names?: 
 }
 
 /**
- * COPY … FROM STDIN (text format) into one table over one or more connections, fed row by row: rows are written
- * straight into 256 KiB Buffers (one UTF-8 encoding per row, no joining of line strings) and each full Buffer goes
- * to the next connection, waiting only when that one is full. Several connections let PostgreSQL parse a big
- * table's rows on several cores.
+ * COPY … FROM STDIN into one table over one or more connections, fed row by row: rows are written straight into
+ * 256 KiB Buffers (one UTF-8 encoding per row, no joining of line strings) and each full Buffer — whole rows only —
+ * goes to the next connection, waiting only when that one is full. Several connections let PostgreSQL parse a big
+ * table's rows on several cores. Text format (rows as strings) or binary format (rows as Buffers, copy-binary.ts:
+ * each connection's stream gets the header first and the trailer last).
  */
 const CHUNK_BYTES = 256 * 1024;
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
@@ -93,17 +95,25 @@ class CopyWriter {
   private ended = false;
   rows = 0;
 
-  private constructor(private readonly streams: ReturnType<typeof copyFrom>[]) {
+  private constructor(
+    private readonly streams: ReturnType<typeof copyFrom>[],
+    private readonly binary: boolean,
+  ) {
     for (const stream of streams) {
       stream.on('error', (e: unknown) => {
         this.failure ??= e;
       });
+      if (binary) stream.write(COPY_BINARY_HEADER);
     }
   }
 
-  static open(clients: PoolClient[], schema: string, table: string, p: ProjectionDefinition): CopyWriter {
+  static open(clients: PoolClient[], schema: string, table: string, p: ProjectionDefinition, format: 'text' | 'binary' = 'text'): CopyWriter {
     const columns = p.columns.map((c) => quoteIdent(c.name)).join(', ');
-    return new CopyWriter(clients.map((client) => client.query(copyFrom(`COPY ${qualifiedTable(schema, table)} (${columns}) FROM STDIN`))));
+    const options = format === 'binary' ? ' WITH (FORMAT binary)' : '';
+    return new CopyWriter(
+      clients.map((client) => client.query(copyFrom(`COPY ${qualifiedTable(schema, table)} (${columns}) FROM STDIN${options}`))),
+      format === 'binary',
+    );
   }
 
   /**
@@ -160,7 +170,7 @@ class CopyWriter {
     this.ended = true;
     await Promise.all(
       this.streams.map((stream) => {
-        stream.end();
+        stream.end(this.binary ? COPY_BINARY_TRAILER : undefined);
         return finished(stream);
       }),
     );
@@ -219,8 +229,6 @@ async function connect(ds: DataSource): Promise<{ qr: QueryRunner; client: PoolC
 async function* asAsync<T>(it: AsyncIterable<T> | Iterable<T>): AsyncGenerator<T> {
   yield* it;
 }
-
-type CopyLineEncoder = ReturnType<typeof copyLineEncoder>;
 
 function isBatch(item: StoredEvent | Iterable<StoredEvent>): item is Iterable<StoredEvent> {
   return Symbol.iterator in item;
@@ -297,15 +305,21 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
       return connections[i]!;
     };
 
-    // The archive streams into COPY while the log is read, on two connections: it is the biggest table by far.
-    const appenders: { p: ProjectionDefinition; copy: CopyWriter; conns: { client: PoolClient }[]; seenIds: Set<string>; encode: CopyLineEncoder; readerRows: boolean }[] = [];
+    // The archive streams into COPY while the log is read, on two connections: it is the biggest table by far. In
+    // binary format where its column types allow (copy-binary.ts): PostgreSQL reads it with a third less CPU.
+    type Appender = { p: ProjectionDefinition; copy: CopyWriter; conns: { client: PoolClient }[]; seenIds: Set<string>; push: (values: ReturnType<ProjectionDefinition['toColumns']>) => Promise<void> | undefined; readerRows: boolean };
+    const appenders: Appender[] = [];
     for (const p of appendProjections) {
       const conns = [await connection(1 + 2 * appenders.length), await connection(2 + 2 * appenders.length)];
-      const copy = CopyWriter.open([...new Set(conns.map((c) => c.client))], schema, shadowOf(p), p);
+      const clients = [...new Set(conns.map((c) => c.client))];
+      const binary = binaryRowEncoder(p.columns);
+      const copy = CopyWriter.open(clients, schema, shadowOf(p), p, binary ? 'binary' : 'text');
       copies.push(copy);
+      const text = copyLineEncoder(p.columns);
+      const push = binary ? (values: Parameters<typeof binary>[0]) => copy.pushRows(binary(values), 1) : (values: Parameters<typeof text>[0]) => copy.push(text(values));
       // The archive's rows as the reader thread wrote them, where it did (see archive-row.ts): same columns only.
-      const readerRows = p.name === 'events' && p.columns.map((c) => c.name).join() === ARCHIVE_ROW_COLUMNS.join();
-      appenders.push({ p, copy, conns, seenIds: new Set(), encode: copyLineEncoder(p.columns), readerRows });
+      const readerRows = binary !== null && p.name === 'events' && p.columns.map((c) => `${c.name} ${c.type}`).join() === ARCHIVE_ROW_COLUMNS.join();
+      appenders.push({ p, copy, conns, seenIds: new Set(), push, readerRows });
     }
     const states = new Map<ProjectionDefinition, Map<string, unknown>>(rowProjections.map((p) => [p, new Map()]));
     // The same pairs as an array: iterating a Map's entries allocates an entry per step, for every event.
@@ -376,7 +390,7 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
           if (a.readerRows) await flushRun(a);
           const state = safeEvolve(a.p, null, event, opts.onEvolveError);
           if (state === null) continue;
-          const full = a.copy.push(a.encode(a.p.toColumns(state)));
+          const full = a.push(a.p.toColumns(state));
           if (full) await wait(full);
         }
       }

@@ -1,4 +1,5 @@
 import { JsonText, type ColumnSpec, type ColumnType, type ColumnValue } from '@immune/read-models';
+import { timestamptzMicros, writeInt64 } from './copy-binary';
 
 /** `"name"` with embedded quotes doubled. */
 export function quoteIdent(id: string): string {
@@ -87,3 +88,50 @@ export function copyLineEncoder(columns: readonly ColumnSpec[]): (values: readon
     return `${line}\n`;
   };
 }
+
+/**
+ * The COPY binary-format encoder of a fixed list of columns (copy-binary.ts): one tuple per call, as a Buffer, with
+ * the values the text encoder would write — so PostgreSQL stores the same — or null when a column type has no
+ * binary encoding here (then the table is COPYed as text).
+ */
+export function binaryRowEncoder(columns: readonly ColumnSpec[]): ((values: readonly (ColumnValue | undefined)[]) => Buffer) | null {
+  const encoders: BinaryEncoder[] = [];
+  for (const c of columns) {
+    const encoder = BINARY_ENCODERS[c.type];
+    if (encoder === undefined) return null;
+    encoders.push(encoder);
+  }
+  return (values) => {
+    const fields = encoders.map((encode, i) => encode(values[i]));
+    const out = Buffer.allocUnsafe(2 + fields.reduce((n, f) => n + 4 + (f?.length ?? 0), 0));
+    let o = out.writeInt16BE(fields.length, 0);
+    for (const f of fields) {
+      o = out.writeInt32BE(f === null ? -1 : f.length, o);
+      if (f !== null) o += f.copy(out, o);
+    }
+    return out;
+  };
+}
+
+type BinaryEncoder = (v: ColumnValue | undefined) => Buffer | null;
+
+const BINARY_ENCODERS: Partial<Record<ColumnType, BinaryEncoder>> = {
+  text: (v) => (v === null || v === undefined ? null : Buffer.from(typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v))),
+  bigint: (v) => {
+    if (v === null || v === undefined) return null;
+    const n = typeof v === 'number' && Number.isSafeInteger(v) ? v : typeof v === 'string' && /^-?\d{1,19}$/.test(v) ? BigInt(v) : null;
+    if (n === null) throw new Error(`not a bigint: ${String(v).slice(0, 40)}`);
+    const out = Buffer.allocUnsafe(8);
+    writeInt64(out, n, 0);
+    return out;
+  },
+  timestamptz: (v) => {
+    if (v === null || v === undefined) return null;
+    const micros = typeof v === 'string' ? timestamptzMicros(v) : null;
+    if (micros === null) throw new Error(`not an ISO-8601 time PostgreSQL takes: ${String(v).slice(0, 40)}`);
+    const out = Buffer.allocUnsafe(8);
+    writeInt64(out, micros, 0);
+    return out;
+  },
+  json: (v) => Buffer.from(jsonTextOf(v)),
+};
