@@ -21,7 +21,7 @@
  * Only Node imports here (see worker-thread.ts).
  */
 import { isUtf8 } from 'node:buffer';
-import { timestamptzMicros, writeInt64 } from './copy-binary';
+import { timestamptzMicrosAt, writeInt64 } from './copy-binary';
 
 /** The archive's columns, in order, with their types, that this writes (checked against the projection by the rebuild). */
 export const ARCHIVE_ROW_COLUMNS = [
@@ -59,6 +59,13 @@ const OCCURRED_AT = 5;
 export class ArchiveRows {
   buf = Buffer.allocUnsafe(1024 * 1024);
   pos = 0;
+
+  /** The rows so far, copied out into an ArrayBuffer of their own (to transfer); starts afresh. */
+  take(): ArrayBuffer {
+    const taken = this.buf.buffer.slice(this.buf.byteOffset, this.buf.byteOffset + this.pos) as ArrayBuffer;
+    this.pos = 0;
+    return taken;
+  }
 
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -125,7 +132,7 @@ export class ArchiveRows {
     if (dataEnd <= dataStart || !isOneCompactValue(src, dataStart, dataEnd)) return false;
     if (!isUtf8(src.subarray(start, end))) return false;
     const at = f[2 * OCCURRED_AT]!;
-    const micros = timestamptzMicros(src.toString('latin1', at, f[2 * OCCURRED_AT + 1]!));
+    const micros = timestamptzMicrosAt(src, at, f[2 * OCCURRED_AT + 1]!);
     if (micros === null) return false;
 
     // The tuple: 14 fields, each its length and its bytes (-1 for NULL).
@@ -166,7 +173,12 @@ function matchAt(src: Buffer, at: number, literal: Buffer): boolean {
 
 /** One field: its length, then its bytes (short ranges byte by byte, cheaper than a native call for ids and names). */
 function field(src: Buffer, start: number, end: number, out: Buffer, o: number): number {
-  o = out.writeInt32BE(end - start, o);
+  const n = end - start;
+  out[o] = n >>> 24;
+  out[o + 1] = (n >>> 16) & 0xff;
+  out[o + 2] = (n >>> 8) & 0xff;
+  out[o + 3] = n & 0xff;
+  o += 4;
   if (end - start > 64) return o + src.copy(out, o, start, end);
   for (let i = start; i < end; i++) out[o++] = src[i]!;
   return o;

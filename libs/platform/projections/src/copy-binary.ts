@@ -58,6 +58,41 @@ export function timestamptzMicros(iso: string): number | bigint | null {
   return BigInt(days) * BigInt(MICROS_PER_DAY) + BigInt(micros);
 }
 
+/**
+ * timestamptzMicros of the ASCII time in `src[start, end)`. The form `toISOString` writes
+ * (`YYYY-MM-DDTHH:MM:SS.sssZ`, every envelope of ours) is read straight from the bytes; any other goes through
+ * timestamptzMicros.
+ */
+export function timestamptzMicrosAt(src: Uint8Array, start: number, end: number): number | bigint | null {
+  if (end - start !== 24 || src[start + 10] !== 0x54 || src[start + 19] !== 0x2e || src[start + 23] !== 0x5a) return timestamptzMicros(Buffer.from(src.buffer, src.byteOffset + start, end - start).toString('latin1'));
+  const year = digits(src, start, 4);
+  const month = digits(src, start + 5, 2);
+  const day = digits(src, start + 8, 2);
+  const hour = digits(src, start + 11, 2);
+  const minute = digits(src, start + 14, 2);
+  const second = digits(src, start + 17, 2);
+  const millis = digits(src, start + 20, 3);
+  const separators = src[start + 4] === 0x2d && src[start + 7] === 0x2d && src[start + 13] === 0x3a && src[start + 16] === 0x3a;
+  if (!separators || (year | month | day | hour | minute | second | millis) < 0) return timestamptzMicros(Buffer.from(src.buffer, src.byteOffset + start, end - start).toString('latin1'));
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
+  if (minute > 59 || second > 59 || hour > 24 || (hour === 24 && (minute > 0 || second > 0 || millis > 0))) return null;
+  const days = daysFromCivil(year, month, day) - PG_EPOCH_DAYS;
+  const micros = (hour * 3600 + minute * 60 + second) * 1_000_000 + millis * 1000;
+  if (Math.abs(days) < 100_000) return days * MICROS_PER_DAY + micros;
+  return BigInt(days) * BigInt(MICROS_PER_DAY) + BigInt(micros);
+}
+
+/** The decimal number of `n` ASCII digits at `at`, or -1 when one is not a digit. */
+function digits(src: Uint8Array, at: number, n: number): number {
+  let value = 0;
+  for (let i = at; i < at + n; i++) {
+    const d = src[i]! - 0x30;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
 /** Writes a 64-bit signed integer, big-endian, at `o`; returns the offset after it. */
 export function writeInt64(out: Buffer, value: number | bigint, o: number): number {
   if (typeof value === 'bigint') return out.writeBigInt64BE(value, o);

@@ -388,16 +388,16 @@ class StreamReader {
 
   private send(): void {
     this.ahead++;
-    // slice: an ArrayBuffer of exactly this batch's bytes (transferring `bytes` itself would hand over the spare room too).
+    // slice: an ArrayBuffer of exactly this batch's bytes (transferring `bytes` itself would hand over the spare room
+    // too, and allocating a fresh one per batch measured slower than this copy).
     const buffer = this.bytes.buffer.slice(0, this.size);
     const message: Extract<StreamWorkerMessage, { kind: 'batch' }> = { kind: 'batch', seqs: this.seqs, subjects: this.subjects, bytes: buffer, ends: this.ends.slice(0, this.seqs.length) };
     const transfer = [buffer];
     if (this.rows) {
-      const rows = this.rows.buf.buffer.slice(this.rows.buf.byteOffset, this.rows.buf.byteOffset + this.rows.pos);
+      const rows = this.rows.take();
       message.rows = rows;
       message.rowEnds = this.rowEnds.slice(0, this.seqs.length);
       transfer.push(rows);
-      this.rows.pos = 0;
     }
     this.port.postMessage(message, transfer);
     this.seqs = [];
