@@ -31,19 +31,15 @@ const PG_EPOCH_DAYS = 10_957;
  * PostgreSQL refuses (month 13, 2026-02-29, year 0, hour 24 past 24:00:00, an offset past ±15:59).
  */
 export function timestamptzMicros(iso: string): number | bigint | null {
+  if (iso.length === 24) {
+    const fast = isoMillisMicros(iso, 0);
+    if (fast !== undefined) return fast;
+  }
   const m = ISO_TIME.exec(iso);
   if (m === null) return null;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  const hour = Number(m[4]);
-  const minute = Number(m[5]);
-  const second = m[6] === undefined ? 0 : Number(m[6]);
   const digits = m[7];
   let fraction = 0;
   if (digits !== undefined) fraction = digits.length <= 6 ? Number(digits.padEnd(6, '0')) : roundHalfEven(Number(`0.${digits}`) * 1_000_000);
-  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
-  if (minute > 59 || second > 59 || hour > 24 || (hour === 24 && (minute > 0 || second > 0 || fraction > 0))) return null;
   let offsetSeconds = 0;
   if (m[8] !== undefined) {
     const offsetHours = Number(m[9]);
@@ -51,46 +47,54 @@ export function timestamptzMicros(iso: string): number | bigint | null {
     if (offsetHours > 15 || offsetMinutes > 59) return null;
     offsetSeconds = (m[8] === '-' ? -1 : 1) * (offsetHours * 3600 + offsetMinutes * 60);
   }
+  return fromParts(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), m[6] === undefined ? 0 : Number(m[6]), fraction, offsetSeconds);
+}
+
+/** timestamptzMicros of the ASCII time in `src[start, end)` (the reader thread's, from the message bytes). */
+export function timestamptzMicrosAt(src: Uint8Array, start: number, end: number): number | bigint | null {
+  if (end - start === 24) {
+    const fast = isoMillisMicros(src, start);
+    if (fast !== undefined) return fast;
+  }
+  return timestamptzMicros(Buffer.from(src.buffer, src.byteOffset + start, end - start).toString('latin1'));
+}
+
+/**
+ * The form `toISOString` writes (`YYYY-MM-DDTHH:MM:SS.sssZ`, every envelope of ours), read character by character
+ * without the regular expression; undefined when the text is not in that form.
+ */
+function isoMillisMicros(src: Uint8Array | string, at: number): number | bigint | null | undefined {
+  const c = typeof src === 'string' ? (i: number) => src.charCodeAt(at + i) : (i: number) => src[at + i]!;
+  if (c(4) !== 0x2d || c(7) !== 0x2d || c(10) !== 0x54 || c(13) !== 0x3a || c(16) !== 0x3a || c(19) !== 0x2e || c(23) !== 0x5a) return undefined;
+  const n = (from: number, count: number) => {
+    let value = 0;
+    for (let i = from; i < from + count; i++) {
+      const d = c(i) - 0x30;
+      if (d < 0 || d > 9) return -1;
+      value = value * 10 + d;
+    }
+    return value;
+  };
+  const year = n(0, 4);
+  const month = n(5, 2);
+  const day = n(8, 2);
+  const hour = n(11, 2);
+  const minute = n(14, 2);
+  const second = n(17, 2);
+  const millis = n(20, 3);
+  if ((year | month | day | hour | minute | second | millis) < 0) return undefined;
+  return fromParts(year, month, day, hour, minute, second, millis * 1000, 0);
+}
+
+/** The microseconds of a time's parts (the offset in seconds east of UTC), or null for one PostgreSQL refuses. */
+function fromParts(year: number, month: number, day: number, hour: number, minute: number, second: number, fraction: number, offsetSeconds: number): number | bigint | null {
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
+  if (minute > 59 || second > 59 || hour > 24 || (hour === 24 && (minute > 0 || second > 0 || fraction > 0))) return null;
   const days = daysFromCivil(year, month, day) - PG_EPOCH_DAYS;
   const micros = (hour * 3600 + minute * 60 + second - offsetSeconds) * 1_000_000 + fraction;
   // Within ±100,000 days of 2000 (years 1727 to 2273) the sum stays an exact double; past that, BigInt.
   if (Math.abs(days) < 100_000) return days * MICROS_PER_DAY + micros;
   return BigInt(days) * BigInt(MICROS_PER_DAY) + BigInt(micros);
-}
-
-/**
- * timestamptzMicros of the ASCII time in `src[start, end)`. The form `toISOString` writes
- * (`YYYY-MM-DDTHH:MM:SS.sssZ`, every envelope of ours) is read straight from the bytes; any other goes through
- * timestamptzMicros.
- */
-export function timestamptzMicrosAt(src: Uint8Array, start: number, end: number): number | bigint | null {
-  if (end - start !== 24 || src[start + 10] !== 0x54 || src[start + 19] !== 0x2e || src[start + 23] !== 0x5a) return timestamptzMicros(Buffer.from(src.buffer, src.byteOffset + start, end - start).toString('latin1'));
-  const year = digits(src, start, 4);
-  const month = digits(src, start + 5, 2);
-  const day = digits(src, start + 8, 2);
-  const hour = digits(src, start + 11, 2);
-  const minute = digits(src, start + 14, 2);
-  const second = digits(src, start + 17, 2);
-  const millis = digits(src, start + 20, 3);
-  const separators = src[start + 4] === 0x2d && src[start + 7] === 0x2d && src[start + 13] === 0x3a && src[start + 16] === 0x3a;
-  if (!separators || (year | month | day | hour | minute | second | millis) < 0) return timestamptzMicros(Buffer.from(src.buffer, src.byteOffset + start, end - start).toString('latin1'));
-  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
-  if (minute > 59 || second > 59 || hour > 24 || (hour === 24 && (minute > 0 || second > 0 || millis > 0))) return null;
-  const days = daysFromCivil(year, month, day) - PG_EPOCH_DAYS;
-  const micros = (hour * 3600 + minute * 60 + second) * 1_000_000 + millis * 1000;
-  if (Math.abs(days) < 100_000) return days * MICROS_PER_DAY + micros;
-  return BigInt(days) * BigInt(MICROS_PER_DAY) + BigInt(micros);
-}
-
-/** The decimal number of `n` ASCII digits at `at`, or -1 when one is not a digit. */
-function digits(src: Uint8Array, at: number, n: number): number {
-  let value = 0;
-  for (let i = at; i < at + n; i++) {
-    const d = src[i]! - 0x30;
-    if (d < 0 || d > 9) return -1;
-    value = value * 10 + d;
-  }
-  return value;
 }
 
 /** Writes a 64-bit signed integer, big-endian, at `o`; returns the offset after it. */

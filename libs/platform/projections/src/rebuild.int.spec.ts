@@ -64,6 +64,8 @@ describe('rebuild', () => {
     expect(stats).toMatchObject({ projections: ['agents', 'quarantines', 'report', 'events', 'escalations', 'posture', 'healing_log', 'healing_patterns', 'healing_agent_memory'], events: 4000, lastSeq: 4000, caughtUp: 0 });
     expect(stats.rows['events']).toBe(4000);
     expect(stats.rows['report']).toBe(1);
+    // Every table of this log went in as COPY binary (times, integers, doubles, booleans, json and jsonb included).
+    expect(stats.binaryTables).toEqual(stats.projections);
     expect(progress[progress.length - 1]).toBe(4000);
     const expected = await dumpProjectionTables(ds, liveSchema);
     const actual = await dumpProjectionTables(ds, rebuilt);

@@ -10,7 +10,7 @@ import { applyToTable, safeEvolve, type EvolveErrorHandler } from './projection-
 import { ARCHIVE_ROW_COLUMNS } from './archive-row';
 import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER } from './copy-binary';
 import type { ReplayedEvent } from './event-stream.reader';
-import { binaryRowEncoder, copyLineEncoder, qualifiedTable, quoteIdent } from './sql-values';
+import { binaryEncodable, binaryRowEncoder, copyLineEncoder, qualifiedTable, quoteIdent } from './sql-values';
 
 export const SHADOW_SUFFIX = '__rebuild';
 
@@ -65,6 +65,8 @@ export interface RebuildStats {
   caughtUp: number;
   /** Archive rows written by the reader thread from the message bytes (the rest were encoded here). */
   readerArchiveRows: number;
+  /** The tables COPYed in binary format (the others, in text format: a value without a binary form here). */
+  binaryTables: string[];
   seconds: number;
   eventsPerSecond: number;
   timings: RebuildTimings;
@@ -129,17 +131,23 @@ class CopyWriter {
   }
 
   /**
-   * Adds `count` rows already encoded (COPY text, back to back). Returns a promise only when the caller has to
-   * wait for a connection.
+   * Adds `count` rows already encoded (COPY text or binary tuples, back to back). Returns a promise only when the
+   * caller has to wait for a connection. `borrowed`: the bytes are the caller's to reuse once this returns (or its
+   * promise settles), so they are copied, never queued as they are.
    */
-  pushRows(rows: Buffer, count: number): Promise<void> | undefined {
+  pushRows(rows: Buffer, count: number, borrowed = false): Promise<void> | undefined {
     this.rows += count;
     if (this.pos + rows.length <= CHUNK_BYTES) {
       rows.copy(this.buf, this.pos);
       this.pos += rows.length;
       return undefined;
     }
-    return this.flush().then(() => this.send(rows));
+    return this.flush().then(() => {
+      if (rows.length > CHUNK_BYTES) return this.send(borrowed ? Buffer.from(rows) : rows);
+      rows.copy(this.buf, this.pos);
+      this.pos += rows.length;
+      return undefined;
+    });
   }
 
   private async pushAfterFlush(line: string): Promise<void> {
@@ -272,6 +280,7 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
   const shadowOf = (p: ProjectionDefinition) => `${p.table}${SHADOW_SUFFIX}`;
   const timings: RebuildTimings = { readSeconds: 0, processSeconds: 0, copyWaitSeconds: 0, copyAfterReadSeconds: 0, indexSeconds: 0, indexBuildSeconds: 0, swapSeconds: 0 };
   const rows: Record<string, number> = {};
+  const binaryTables: string[] = [];
   const total = opts.total ?? opts.lastSeq ?? 0;
 
   const main = await connect(ds);
@@ -315,8 +324,9 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
       const binary = binaryRowEncoder(p.columns);
       const copy = CopyWriter.open(clients, schema, shadowOf(p), p, binary ? 'binary' : 'text');
       copies.push(copy);
+      if (binary) binaryTables.push(p.name);
       const text = copyLineEncoder(p.columns);
-      const push = binary ? (values: Parameters<typeof binary>[0]) => copy.pushRows(binary(values), 1) : (values: Parameters<typeof text>[0]) => copy.push(text(values));
+      const push = binary ? (values: Parameters<typeof binary>[0]) => copy.pushRows(binary(values), 1, true) : (values: Parameters<typeof text>[0]) => copy.push(text(values));
       // The archive's rows as the reader thread wrote them, where it did (see archive-row.ts): same columns only.
       const readerRows = binary !== null && p.name === 'events' && p.columns.map((c) => `${c.name} ${c.type}`).join() === ARCHIVE_ROW_COLUMNS.join();
       appenders.push({ p, copy, conns, seenIds: new Set(), push, readerRows });
@@ -454,11 +464,15 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
       ...rowTables.map(async (p, i) => {
         const map = states.get(p)!;
         const clients = rowConnections[i]!.map((c) => c.client);
-        const copy = CopyWriter.open([...new Set(clients)], schema, shadowOf(p), p);
+        // Binary format when every value has its binary form here (a time not in ISO-8601 form, say, has not).
+        const values = Array.from(map.values(), (state) => p.toColumns(state));
+        const binary = binaryEncodable(p.columns, values) ? binaryRowEncoder(p.columns) : null;
+        const copy = CopyWriter.open([...new Set(clients)], schema, shadowOf(p), p, binary ? 'binary' : 'text');
         copies.push(copy);
-        const encode = copyLineEncoder(p.columns);
-        for (const state of map.values()) {
-          const full = copy.push(encode(p.toColumns(state)));
+        if (binary) binaryTables.push(p.name);
+        const text = copyLineEncoder(p.columns);
+        for (const row of values) {
+          const full = binary ? copy.pushRows(binary(row), 1, true) : copy.push(text(row));
           if (full) await full;
         }
         await copy.end();
@@ -521,6 +535,7 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
       rows,
       caughtUp,
       readerArchiveRows,
+      binaryTables: selected.map((p) => p.name).filter((name) => binaryTables.includes(name)),
       seconds,
       eventsPerSecond: events / Math.max(seconds, 1e-9),
       timings,

@@ -90,48 +90,138 @@ export function copyLineEncoder(columns: readonly ColumnSpec[]): (values: readon
 }
 
 /**
- * The COPY binary-format encoder of a fixed list of columns (copy-binary.ts): one tuple per call, as a Buffer, with
- * the values the text encoder would write — so PostgreSQL stores the same — or null when a column type has no
- * binary encoding here (then the table is COPYed as text).
+ * The COPY binary-format encoder of a fixed list of columns (copy-binary.ts), or null when a column type has none
+ * here. It writes the values the text encoder would write, so PostgreSQL stores the same; a value of a JavaScript
+ * type the column's binary form cannot take (a string for a boolean, 1.5 for an integer, a time not in ISO-8601
+ * form) throws — `binaryEncodable` tells beforehand. The tuple returned lies in the encoder's own buffer: valid
+ * until its next call.
  */
 export function binaryRowEncoder(columns: readonly ColumnSpec[]): ((values: readonly (ColumnValue | undefined)[]) => Buffer) | null {
-  const encoders: BinaryEncoder[] = [];
+  const writers: BinaryWriter[] = [];
   for (const c of columns) {
-    const encoder = BINARY_ENCODERS[c.type];
-    if (encoder === undefined) return null;
-    encoders.push(encoder);
+    const writer = BINARY_WRITERS[c.type];
+    if (writer === undefined) return null;
+    writers.push(writer);
   }
+  const out = new TupleBuffer();
   return (values) => {
-    const fields = encoders.map((encode, i) => encode(values[i]));
-    const out = Buffer.allocUnsafe(2 + fields.reduce((n, f) => n + 4 + (f?.length ?? 0), 0));
-    let o = out.writeInt16BE(fields.length, 0);
-    for (const f of fields) {
-      o = out.writeInt32BE(f === null ? -1 : f.length, o);
-      if (f !== null) o += f.copy(out, o);
-    }
-    return out;
+    out.pos = 0;
+    out.room(2);
+    out.pos = out.buf.writeInt16BE(writers.length, 0);
+    for (let i = 0; i < writers.length; i++) writers[i]!(out, values[i]);
+    return out.buf.subarray(0, out.pos);
   };
 }
 
-type BinaryEncoder = (v: ColumnValue | undefined) => Buffer | null;
+/** Whether binaryRowEncoder takes every value of these rows (checks the columns whose binary form is strict). */
+export function binaryEncodable(columns: readonly ColumnSpec[], rows: Iterable<readonly (ColumnValue | undefined)[]>): boolean {
+  if (columns.some((c) => BINARY_WRITERS[c.type] === undefined)) return false;
+  const strict = columns.flatMap((c, i) => {
+    const takes = BINARY_TAKES[c.type];
+    return takes ? [{ i, takes }] : [];
+  });
+  for (const row of rows) {
+    for (const { i, takes } of strict) {
+      const v = row[i];
+      if (v !== null && v !== undefined && !takes(v)) return false;
+    }
+  }
+  return true;
+}
 
-const BINARY_ENCODERS: Partial<Record<ColumnType, BinaryEncoder>> = {
-  text: (v) => (v === null || v === undefined ? null : Buffer.from(typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v))),
-  bigint: (v) => {
-    if (v === null || v === undefined) return null;
-    const n = typeof v === 'number' && Number.isSafeInteger(v) ? v : typeof v === 'string' && /^-?\d{1,19}$/.test(v) ? BigInt(v) : null;
-    if (n === null) throw new Error(`not a bigint: ${String(v).slice(0, 40)}`);
-    const out = Buffer.allocUnsafe(8);
-    writeInt64(out, n, 0);
-    return out;
+class TupleBuffer {
+  buf = Buffer.allocUnsafe(64 * 1024);
+  pos = 0;
+
+  room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  nullField(): void {
+    this.room(4);
+    this.pos = this.buf.writeInt32BE(-1, this.pos);
+  }
+
+  /** A field of `prefix` bytes (written by the caller at the offset returned; `buf` may have grown) and then the string's UTF-8. */
+  stringField(s: string, prefix = 0): number {
+    this.room(4 + prefix + 3 * s.length);
+    const at = this.pos + 4;
+    const n = this.buf.write(s, at + prefix, 'utf8');
+    this.buf.writeInt32BE(prefix + n, this.pos);
+    this.pos = at + prefix + n;
+    return at;
+  }
+
+  /** The offset to write the value at: read `buf` after this call (it may have grown). */
+  fixedField(size: number): number {
+    this.room(4 + size);
+    this.buf.writeInt32BE(size, this.pos);
+    const at = this.pos + 4;
+    this.pos = at + size;
+    return at;
+  }
+}
+
+type BinaryWriter = (out: TupleBuffer, v: ColumnValue | undefined) => void;
+
+const isInt64 = (v: ColumnValue) => (typeof v === 'number' && Number.isSafeInteger(v)) || (typeof v === 'string' && /^-?\d{1,18}$/.test(v));
+const isInt32 = (v: ColumnValue) => typeof v === 'number' && Number.isInteger(v) && v >= -2_147_483_648 && v <= 2_147_483_647;
+const isTime = (v: ColumnValue) => typeof v === 'string' && timestamptzMicros(v) !== null;
+
+/** The JavaScript values each strict binary form takes (null and undefined are NULL everywhere). */
+const BINARY_TAKES: Partial<Record<ColumnType, (v: ColumnValue) => boolean>> = {
+  bigint: isInt64,
+  integer: isInt32,
+  'double precision': (v) => typeof v === 'number',
+  boolean: (v) => typeof v === 'boolean',
+  timestamptz: isTime,
+};
+
+function strict(type: ColumnType, v: ColumnValue): never {
+  throw new Error(`a ${type} column cannot take ${JSON.stringify(v)?.slice(0, 60)} in COPY's binary format`);
+}
+
+const BINARY_WRITERS: Partial<Record<ColumnType, BinaryWriter>> = {
+  text: (out, v) => (v === null || v === undefined ? out.nullField() : void out.stringField(typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v))),
+  json: (out, v) => void out.stringField(jsonTextOf(v)),
+  jsonb: (out, v) => {
+    // jsonb's binary form: a version byte (1), then the JSON text.
+    const at = out.stringField(jsonTextOf(v), 1);
+    out.buf[at] = 1;
   },
-  timestamptz: (v) => {
-    if (v === null || v === undefined) return null;
+  bigint: (out, v) => {
+    if (v === null || v === undefined) return out.nullField();
+    if (!isInt64(v)) strict('bigint', v);
+    const at = out.fixedField(8);
+    writeInt64(out.buf, typeof v === 'number' ? v : BigInt(v as string), at);
+  },
+  integer: (out, v) => {
+    if (v === null || v === undefined) return out.nullField();
+    if (!isInt32(v)) strict('integer', v);
+    const at = out.fixedField(4);
+    out.buf.writeInt32BE(v as number, at);
+  },
+  'double precision': (out, v) => {
+    if (v === null || v === undefined) return out.nullField();
+    if (typeof v !== 'number') strict('double precision', v);
+    // -0 as 0: the text path writes String(-0), which is "0".
+    const at = out.fixedField(8);
+    out.buf.writeDoubleBE(v === 0 ? 0 : (v as number), at);
+  },
+  boolean: (out, v) => {
+    if (v === null || v === undefined) return out.nullField();
+    if (typeof v !== 'boolean') strict('boolean', v);
+    const at = out.fixedField(1);
+    out.buf[at] = v ? 1 : 0;
+  },
+  timestamptz: (out, v) => {
+    if (v === null || v === undefined) return out.nullField();
     const micros = typeof v === 'string' ? timestamptzMicros(v) : null;
-    if (micros === null) throw new Error(`not an ISO-8601 time PostgreSQL takes: ${String(v).slice(0, 40)}`);
-    const out = Buffer.allocUnsafe(8);
-    writeInt64(out, micros, 0);
-    return out;
+    if (micros === null) strict('timestamptz', v);
+    const at = out.fixedField(8);
+    writeInt64(out.buf, micros!, at);
   },
-  json: (v) => Buffer.from(jsonTextOf(v)),
 };
