@@ -21,6 +21,7 @@
  * Only Node imports here (see worker-thread.ts).
  */
 import { isUtf8 } from 'node:buffer';
+import { isOneCompactValueBytes } from './compact-json';
 import { timestamptzMicrosAt, writeInt64 } from './copy-binary';
 
 /** The archive's columns, in order, with their types, that this writes (checked against the projection by the rebuild). */
@@ -129,7 +130,7 @@ export class ArchiveRows {
       dataEnd = prevStart - PREV_KEY.length;
     }
     if (firstSlash >= 0 && src.lastIndexOf(BACKSLASH, end - 1) >= dataEnd) return false;
-    if (dataEnd <= dataStart || !isOneCompactValue(src, dataStart, dataEnd)) return false;
+    if (dataEnd <= dataStart || !isOneCompactValueBytes(src, dataStart, dataEnd)) return false;
     if (!isUtf8(src.subarray(start, end))) return false;
     const at = f[2 * OCCURRED_AT]!;
     const micros = timestamptzMicrosAt(src, at, f[2 * OCCURRED_AT + 1]!);
@@ -182,33 +183,4 @@ function field(src: Buffer, start: number, end: number, out: Buffer, o: number):
   if (end - start > 64) return o + src.copy(out, o, start, end);
   for (let i = start; i < end; i++) out[o++] = src[i]!;
   return o;
-}
-
-/** raw-data.ts's check on bytes: exactly one compact JSON value (given that the whole message is valid JSON). */
-function isOneCompactValue(src: Buffer, start: number, end: number): boolean {
-  let depth = 0;
-  let i = start;
-  while (i < end) {
-    const c = src[i]!;
-    if (c === QUOTE) {
-      let q = i + 1;
-      for (;;) {
-        q = src.indexOf(QUOTE, q);
-        if (q < 0 || q >= end) return false;
-        let backslashes = 0;
-        while (src[q - 1 - backslashes] === BACKSLASH) backslashes++;
-        if ((backslashes & 1) === 0) break;
-        q++;
-      }
-      i = q + 1;
-      continue;
-    }
-    if (c === 0x7b || c === 0x5b) depth++;
-    else if (c === 0x7d || c === 0x5d) {
-      if (--depth < 0) return false;
-    } else if (c <= 0x20) return false;
-    else if (depth === 0 && (c === 0x2c || c === 0x3a)) return false;
-    i++;
-  }
-  return depth === 0;
 }

@@ -1,3 +1,5 @@
+import { isOneCompactValueText } from './compact-json';
+
 /**
  * The text of an envelope's `data` as the message holds it, so the archive can store it instead of encoding the
  * parsed value again (JSON.stringify of every `data` was a sixth of a rebuild's main-thread CPU).
@@ -22,7 +24,7 @@ export function rawDataJson(text: string, envelope: { readonly prevHash?: unknow
   const key = text.indexOf(',"data":');
   if (key < 0) return null;
   const start = key + 8;
-  return start < end && isOneCompactValue(text, start, end) ? text.slice(start, end) : null;
+  return start < end && isOneCompactValueText(text, start, end) ? text.slice(start, end) : null;
 }
 
 /**
@@ -57,37 +59,4 @@ function endsWithString(text: string, end: number, s: string): number {
   if (s.indexOf('"') !== -1 || s.indexOf('\\') !== -1) return endsWithAt(text, end, JSON.stringify(s));
   const at = end - s.length - 2;
   return at >= 0 && text.charCodeAt(at) === 0x22 && text.charCodeAt(end - 1) === 0x22 && text.startsWith(s, at + 1) ? at : -1;
-}
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-
-/** Whether text[start, end) — a span of a valid JSON text that starts at a value — is exactly one value, compact. */
-function isOneCompactValue(text: string, start: number, end: number): boolean {
-  let depth = 0;
-  let i = start;
-  while (i < end) {
-    const c = text.charCodeAt(i);
-    if (c === QUOTE) {
-      // To the closing quote: the next quote not escaped by an odd run of backslashes (found natively).
-      let q = i + 1;
-      for (;;) {
-        q = text.indexOf('"', q);
-        if (q < 0 || q >= end) return false;
-        let backslashes = 0;
-        while (text.charCodeAt(q - 1 - backslashes) === BACKSLASH) backslashes++;
-        if ((backslashes & 1) === 0) break;
-        q++;
-      }
-      i = q + 1;
-      continue;
-    }
-    if (c === 0x7b || c === 0x5b) depth++;
-    else if (c === 0x7d || c === 0x5d) {
-      if (--depth < 0) return false;
-    } else if (c <= 0x20) return false;
-    else if (depth === 0 && (c === 0x2c || c === 0x3a)) return false;
-    i++;
-  }
-  return depth === 0;
 }
