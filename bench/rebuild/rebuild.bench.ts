@@ -26,6 +26,8 @@ export interface RebuildBenchResult {
   rows: Record<string, number>;
   /** Archive rows the reader thread wrote from the message bytes (of `events`). */
   readerArchiveRows: number;
+  /** The tables COPYed in binary format (the rest in text). */
+  binaryTables: string[];
   setup: { generateSeconds: number; publishSeconds: number; publishedPerSecond: number; bytes: number };
   /** CPU seconds during the rebuild: this process (every thread) and the whole machine (PostgreSQL, NATS, …). */
   cpu: { processSeconds: number; machineSeconds: number };
@@ -143,7 +145,7 @@ export async function benchRebuild(opts: { events?: number; print?: (line: strin
       `rebuild: ${Math.round(stats.eventsPerSecond)} events/s (${stats.events} events in ${f(stats.seconds)}; ${f(wallSeconds)} end to end) — ` +
         `read ${f(tm.readSeconds)}, decode+evolve+encode ${f(tm.processSeconds)}, COPY wait ${f(tm.copyWaitSeconds)}, ` +
         `COPY after read ${f(tm.copyAfterReadSeconds)}, indexes ${f(tm.indexSeconds)}, swap ${f(tm.swapSeconds)}; ` +
-        `archive rows from the reader thread ${stats.readerArchiveRows}; ` +
+        `archive rows from the reader thread ${stats.readerArchiveRows}; binary COPY ${stats.binaryTables.length} of ${stats.projections.length} tables; ` +
         `CPU ${f(cpu.processSeconds)} here, ${f(cpu.machineSeconds)} machine-wide`,
     );
     return {
@@ -154,6 +156,7 @@ export async function benchRebuild(opts: { events?: number; print?: (line: strin
       timings: tm,
       rows: stats.rows,
       readerArchiveRows: stats.readerArchiveRows,
+      binaryTables: stats.binaryTables,
       setup: { generateSeconds, publishSeconds, publishedPerSecond: Math.round(events / publishSeconds), bytes },
       cpu,
     };

@@ -265,8 +265,8 @@ async function* batchesOf(source: RebuildOptions['source']): AsyncGenerator<Iter
  * 1. `<table>__rebuild` is created LIKE the live table, without indexes.
  * 2. Events are evolved in memory (a Map per row projection); the archive streams into its COPY as events
  *    arrive, so reading the log and writing the biggest table overlap.
- * 3. The rows are COPYed in (text format, one connection per table), then the live table's indexes are built on
- *    the shadow.
+ * 3. The rows are COPYed in (binary format where every value has its binary form, else text; one or two
+ *    connections per table), then the live table's indexes are built on the shadow.
  * 4. Under the projections lock (the live projector waits): catch up if the live checkpoints moved past the
  *    replay, drop each live table, rename its shadow and indexes into place, and set the checkpoints. Readers
  *    see the old table or the new one, never a half-built one.

@@ -11,7 +11,7 @@ export function qualifiedTable(schema: string, table: string): string {
 }
 
 /**
- * The live runner (rows as one JSON parameter, see insertRows) and the rebuild (COPY text, below) must hand
+ * The live runner (rows as one JSON parameter, see insertRows) and the rebuild (COPY, text or binary, below) must hand
  * PostgreSQL the same value for every column, so the tables they produce are equal row for row: json and jsonb are
  * always JSON (a null is JSON null, never SQL NULL) as JSON.stringify writes it — for json, which PostgreSQL keeps
  * as text, that is the exact text both paths store —, numbers as JavaScript prints them, booleans, and times as
