@@ -380,8 +380,8 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
         for (const a of appenders) {
           if (a.p.keyOf(event) === null) continue;
           // An id stored twice keeps its first row, as the live INSERT … ON CONFLICT DO NOTHING does.
-          if (a.seenIds.has(event.envelope.id)) continue;
-          a.seenIds.add(event.envelope.id);
+          const seen = a.seenIds.size;
+          if (a.seenIds.add(event.envelope.id).size === seen) continue;
           const rows = event.archiveRows;
           if (a.readerRows && rows !== undefined) {
             const start = event.archiveRowStart!;
