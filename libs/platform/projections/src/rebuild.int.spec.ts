@@ -153,6 +153,29 @@ describe('rebuild', () => {
     expect(await stored(rebuilt)).toEqual(expected);
   });
 
+  it('keeps the first row of an id stored twice or more, as the live runner does', async () => {
+    // Retries stored again after the duplicate window: the same envelope under later sequences.
+    const base = log.slice(0, 1500);
+    const repeated = ['ChainCheckpointed', 'QuarantineNoteAdded', 'HealingActionFailed'].map((type) => base.find((e) => e.envelope.type === type)!);
+    expect(repeated.every(Boolean)).toBe(true);
+    const events: StoredEvent[] = [...base];
+    for (const e of [repeated[0]!, repeated[1]!, repeated[2]!, repeated[0]!]) events.push({ ...e, seq: events.length + 1 });
+    const liveSchema = await live(events, 'duplive');
+    const rebuilt = await freshSchema('duprebuilt');
+    const stats = await rebuild({ dataSource: ds, schema: rebuilt, source: events, lastSeq: events.length });
+
+    expect(stats.rows['events']).toBe(1500);
+    const firstSeqs = async (s: string) =>
+      (await ds.query<{ seq: string }[]>(`SELECT seq FROM "${s}".events WHERE id = ANY($1) ORDER BY seq`, [repeated.map((e) => e.envelope.id)])).map((r) => Number(r.seq));
+    expect(await firstSeqs(rebuilt)).toEqual(repeated.map((e) => e.seq).sort((a, b) => a - b));
+    // The healing log is keyed by seq alone: there, as live, the repeated event is a row of its own.
+    const expected = await dumpProjectionTables(ds, liveSchema);
+    const again = await ds.query<{ n: string }[]>(`SELECT count(*) AS n FROM "${rebuilt}".healing_log WHERE seq = $1`, [events.length - 1]);
+    expect(Number(again[0]!.n)).toBe(1);
+    expect(stats.rows['healing_log']).toBe(expected.tables['healing_log']!.length);
+    expect(await dumpProjectionTables(ds, rebuilt)).toEqual(expected);
+  });
+
   it('rebuilds only the named projections and leaves the others alone', async () => {
     const s = await live(log.slice(0, 2000), 'named');
     const expected = await dumpProjectionTables(ds, s);

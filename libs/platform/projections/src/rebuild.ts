@@ -200,12 +200,18 @@ interface IndexDef {
   /** The CREATE INDEX statement for the shadow table. */
   create: string;
   constraint: 'p' | 'u' | null;
+  /** A unique index on plain columns (no expression, no predicate): its columns. */
+  uniqueColumns: string[] | null;
 }
 
 /** The live table's indexes, re-targeted at its shadow under temporary names (renamed back at the swap). */
 async function shadowIndexes(client: PoolClient, schema: string, table: string, shadow: string): Promise<IndexDef[]> {
-  const res = await client.query<{ name: string; def: string; contype: string | null }>(
-    `SELECT i.relname AS name, pg_get_indexdef(x.indexrelid) AS def, c.contype
+  const res = await client.query<{ name: string; def: string; contype: string | null; unique_columns: string[] | null }>(
+    `SELECT i.relname AS name, pg_get_indexdef(x.indexrelid) AS def, c.contype,
+            CASE WHEN x.indisunique AND x.indexprs IS NULL AND x.indpred IS NULL THEN
+              (SELECT array_agg(a.attname::text ORDER BY k.ord) FROM unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+                 JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum)
+            END AS unique_columns
        FROM pg_index x
        JOIN pg_class i ON i.oid = x.indexrelid
        JOIN pg_class t ON t.oid = x.indrelid
@@ -224,6 +230,7 @@ async function shadowIndexes(client: PoolClient, schema: string, table: string, 
       tempName,
       create: `CREATE ${m[1] ?? ''}INDEX ${quoteIdent(tempName)} ON ${qualifiedTable(schema, shadow)} ${m[2]}`,
       constraint: r.contype === 'p' || r.contype === 'u' ? r.contype : null,
+      uniqueColumns: r.unique_columns,
     };
   });
 }
@@ -316,7 +323,7 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
 
     // The archive streams into COPY while the log is read, on two connections: it is the biggest table by far. In
     // binary format where its column types allow (copy-binary.ts): PostgreSQL reads it with a third less CPU.
-    type Appender = { p: ProjectionDefinition; copy: CopyWriter; conns: { client: PoolClient }[]; seenIds: Set<string>; push: (values: ReturnType<ProjectionDefinition['toColumns']>) => Promise<void> | undefined; readerRows: boolean };
+    type Appender = { p: ProjectionDefinition; copy: CopyWriter; conns: { client: PoolClient }[]; push: (values: ReturnType<ProjectionDefinition['toColumns']>) => Promise<void> | undefined; readerRows: boolean };
     const appenders: Appender[] = [];
     for (const p of appendProjections) {
       const conns = [await connection(1 + 2 * appenders.length), await connection(2 + 2 * appenders.length)];
@@ -329,7 +336,7 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
       const push = binary ? (values: Parameters<typeof binary>[0]) => copy.pushRows(binary(values), 1, true) : (values: Parameters<typeof text>[0]) => copy.push(text(values));
       // The archive's rows as the reader thread wrote them, where it did (see archive-row.ts): same columns only.
       const readerRows = binary !== null && p.name === 'events' && p.columns.map((c) => `${c.name} ${c.type}`).join() === ARCHIVE_ROW_COLUMNS.join();
-      appenders.push({ p, copy, conns, seenIds: new Set(), push, readerRows });
+      appenders.push({ p, copy, conns, push, readerRows });
     }
     const states = new Map<ProjectionDefinition, Map<string, unknown>>(rowProjections.map((p) => [p, new Map()]));
     // The same pairs as an array: iterating a Map's entries allocates an entry per step, for every event.
@@ -379,9 +386,8 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
         }
         for (const a of appenders) {
           if (a.p.keyOf(event) === null) continue;
-          // An id stored twice keeps its first row, as the live INSERT … ON CONFLICT DO NOTHING does.
-          const seen = a.seenIds.size;
-          if (a.seenIds.add(event.envelope.id).size === seen) continue;
+          // Every event's row goes in, an id stored twice included: the unique index on id finds such an id when it
+          // is built, and only then are the later rows removed (dropRepeatedKeys), so no id is held here.
           const rows = event.archiveRows;
           if (a.readerRows && rows !== undefined) {
             const start = event.archiveRowStart!;
@@ -438,8 +444,11 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
       const first = i === 0 ? await connection(0) : await connection(nextConnection++);
       rowConnections.push(big ? [first, await connection(nextConnection++)] : [first]);
     }
-    /** A table's indexes, built on all of its connections at once (CREATE INDEX only takes a SHARE lock). */
-    const buildIndexes = async (p: ProjectionDefinition, clients: PoolClient[]) => {
+    /**
+     * A table's indexes, built on all of its connections at once (CREATE INDEX only takes a SHARE lock). `repair`:
+     * what to do, once per index, when a unique index finds a repeated key, before building that index again.
+     */
+    const buildIndexes = async (p: ProjectionDefinition, clients: PoolClient[], repair?: (client: PoolClient, ix: IndexDef) => Promise<void>) => {
       const queue = [...(indexes.get(p) ?? [])];
       await Promise.all(
         [...new Set(clients)].map(async (client) => {
@@ -447,7 +456,13 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
           await client.query(`SET maintenance_work_mem = '256MB'; SET max_parallel_maintenance_workers = 0`);
           for (let ix = queue.shift(); ix; ix = queue.shift()) {
             const t = performance.now();
-            await client.query(ix.create);
+            try {
+              await client.query(ix.create);
+            } catch (e) {
+              if (!repair || (e as { code?: string }).code !== '23505') throw e;
+              await repair(client, ix);
+              await client.query(ix.create);
+            }
             timings.indexBuildSeconds += (performance.now() - t) / 1000;
           }
           await client.query('RESET maintenance_work_mem; RESET max_parallel_maintenance_workers');
@@ -459,7 +474,22 @@ export async function rebuild(opts: RebuildOptions): Promise<RebuildStats> {
         await a.copy.end();
         rows[a.p.name] = a.copy.rows;
         copiesEnd = Math.max(copiesEnd, performance.now());
-        await buildIndexes(a.p, a.conns.map((c) => c.client));
+        // An append table keeps the first row of a repeated unique key — the archive's id stored twice (a retry
+        // stored again after the duplicate window) — as the live INSERT … ON CONFLICT DO NOTHING does. Every row
+        // went in; the later ones go once the unique index has found such a key, so nothing is held while reading.
+        const dropRepeatedKeys = async (client: PoolClient, ix: IndexDef) => {
+          if (!ix.uniqueColumns) throw new Error(`cannot remove repeated keys of ${ix.name} (an expression or partial index)`);
+          const shadow = qualifiedTable(schema, shadowOf(a.p));
+          const order = quoteIdent(a.p.columns[0]!.name);
+          const cols = ix.uniqueColumns.map(quoteIdent);
+          const res = await client.query(
+            `DELETE FROM ${shadow} t USING (SELECT ${cols.join(', ')}, min(${order}) AS first FROM ${shadow}
+               WHERE ${cols.map((c) => `${c} IS NOT NULL`).join(' AND ')} GROUP BY ${cols.join(', ')} HAVING count(*) > 1) d
+              WHERE ${cols.map((c) => `t.${c} = d.${c}`).join(' AND ')} AND t.${order} > d.first`,
+          );
+          rows[a.p.name]! -= res.rowCount ?? 0;
+        };
+        await buildIndexes(a.p, a.conns.map((c) => c.client), dropRepeatedKeys);
       }),
       ...rowTables.map(async (p, i) => {
         const map = states.get(p)!;
