@@ -34,6 +34,15 @@ describe('healing_log', () => {
     expect(rows.get('5')).toMatchObject({ agentId: 'a1', healingId: 'h1', quarantineId: 'q1', diagnosis: 'prompt_drift', attempt: 1, detail: 'vital 2: token_spike' });
   });
 
+  it('drops an attempt its integer column could not hold, instead of stopping the projector', () => {
+    const odd = [1.5, '2', 2 ** 40, null].map((attempt, i) =>
+      agentEvent(10 + i, 'HealingActionFailed', { ...base, action: 'reset_memory', attempt, reason: 'probation_failed', restrictions: FULL_RESTRICTIONS }),
+    );
+    const rows = foldProjection(healingLogProjection, [...log(), ...odd]);
+    expect([10, 11, 12, 13].map((seq) => rows.get(String(seq))?.attempt)).toEqual([null, null, null, null]);
+    expect(rows.get('5')?.attempt).toBe(1);
+  });
+
   it('round-trips through its columns (the rebuild path)', () => {
     const row = foldProjection(healingLogProjection, log()).get('7');
     if (!row) throw new Error('missing');
