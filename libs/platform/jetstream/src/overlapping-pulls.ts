@@ -11,6 +11,11 @@ export interface OverlappingPullsOptions {
   onMessage: (m: JsMsg) => void;
   /** A pull ended (or failed): the owner may be done now. */
   onEnded: () => void;
+  /**
+   * A pull not ended this long after it was asked for is stopped and counted as ended (default: its expiry plus
+   * 3 s, past the two missed heartbeats nats.js ends it after — the server has let it go by then).
+   */
+  lostAfterMs?: number;
 }
 
 /**
@@ -28,7 +33,7 @@ export interface OverlappingPullsOptions {
  * drops to 0 when the open ones have ended by themselves.
  */
 export class OverlappingPulls {
-  private readonly pulls = new Set<{ successor: NodeJS.Timeout | null }>();
+  private readonly pulls = new Set<{ successor: NodeJS.Timeout | null; lost: NodeJS.Timeout | null }>();
   private failed: unknown = null;
 
   constructor(
@@ -55,11 +60,12 @@ export class OverlappingPulls {
   }
 
   private startPull(): void {
-    const pull: { successor: NodeJS.Timeout | null } = { successor: null };
+    const pull: { successor: NodeJS.Timeout | null; lost: NodeJS.Timeout | null } = { successor: null, lost: null };
     this.pulls.add(pull);
     const ended = (err: unknown): void => {
       if (!this.pulls.delete(pull)) return;
       if (pull.successor) clearTimeout(pull.successor);
+      if (pull.lost) clearTimeout(pull.lost);
       if (err && !isHeartbeatsMissed(err)) this.failed ??= err;
       if (this.pulls.size === 0 && this.active()) this.startPull();
       this.opts.onEnded();
@@ -78,6 +84,14 @@ export class OverlappingPulls {
         pull.successor = null;
         if (this.pulls.size < 2 && this.active()) this.startPull();
       }, this.opts.expiresMs - overlapMs);
+      // A pull that never ends would hold a stop() or pause() forever (seen once in a full test run: the loop's
+      // stop() waited 120 s for one). Past its expiry and nats.js's heartbeat check the server no longer delivers
+      // to it, so it is stopped and let go.
+      pull.lost = setTimeout(() => {
+        pull.lost = null;
+        messages.stop();
+        ended(null);
+      }, this.opts.lostAfterMs ?? this.opts.expiresMs + 3000);
       messages.closed().then(ended, ended);
     }, ended);
   }
