@@ -5,6 +5,8 @@ import { ConsumerLoop, decodeEvent, deadLetterSubject, defaultBackoffMs, runCons
 import { appendToAgent, noted, specNamespace, type SpecNs } from './spec-helpers.spec';
 
 const quiet: LoopLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+/** What every loop here shares: the namespace's connection and event stream, the event decoder, no log output. */
+const on = (ns: SpecNs) => ({ nc: ns.nc, names: ns.names, stream: ns.names.eventsStream, decode: decodeEvent, logger: quiet });
 
 describe('ConsumerLoop (real NATS)', () => {
   let t: SpecNs;
@@ -33,14 +35,10 @@ describe('ConsumerLoop (real NATS)', () => {
     const seen: StoredEvent[] = [];
     const loop = track(
       await runConsumer({
-        nc: t.nc,
-        names: t.names,
-        stream: t.names.eventsStream,
+        ...on(t),
         durable: 'ack_ok',
         filterSubject: t.names.agentEvents('ack'),
-        decode: decodeEvent,
         fetchExpiresMs: 1000,
-        logger: quiet,
         onMessage: (m) => {
           expect(Math.abs(m.storedAtMs - Date.now())).toBeLessThan(60_000);
           seen.push(m.value);
@@ -56,7 +54,7 @@ describe('ConsumerLoop (real NATS)', () => {
     // Restarting the durable does not redeliver what was acked.
     await loop.stop();
     const again = track(
-      await runConsumer({ nc: t.nc, names: t.names, stream: t.names.eventsStream, durable: 'ack_ok', filterSubject: t.names.agentEvents('ack'), decode: decodeEvent, fetchExpiresMs: 1000, logger: quiet, onMessage: () => undefined }),
+      await runConsumer({ ...on(t), durable: 'ack_ok', filterSubject: t.names.agentEvents('ack'), fetchExpiresMs: 1000, onMessage: () => undefined }),
     );
     await appendToAgent(t.store, 'ack', [noted(4)]);
     await eventually(async () => again.stats.processed === 1);
@@ -67,14 +65,10 @@ describe('ConsumerLoop (real NATS)', () => {
     const deliveries: { count: number; at: number }[] = [];
     const loop = track(
       await runConsumer({
-        nc: t.nc,
-        names: t.names,
-        stream: t.names.eventsStream,
+        ...on(t),
         durable: 'flaky',
         filterSubject: t.names.agentEvents('flaky'),
-        decode: decodeEvent,
         fetchExpiresMs: 1000,
-        logger: quiet,
         onMessage: (m) => {
           deliveries.push({ count: m.deliveryCount, at: Date.now() });
           if (m.deliveryCount < 3) throw new Error('transient');
@@ -97,12 +91,9 @@ describe('ConsumerLoop (real NATS)', () => {
     const r = await appendToAgent(t.store, 'doomed', [noted(1)]);
     const loop = track(
       await runConsumer({
-        nc: t.nc,
-        names: t.names,
-        stream: t.names.eventsStream,
+        ...on(t),
         durable: 'doomed',
         filterSubject: t.names.agentEvents('doomed'),
-        decode: decodeEvent,
         maxDeliver: 3,
         backoffMs: () => 20,
         fetchExpiresMs: 1000,
@@ -141,15 +132,11 @@ describe('ConsumerLoop (real NATS)', () => {
     const handled: number[] = [];
     const loop = track(
       await runConsumer({
-        nc: t.nc,
-        names: t.names,
-        stream: t.names.eventsStream,
+        ...on(t),
         durable: 'poison',
         filterSubject: t.names.agentEvents('poison'),
-        decode: decodeEvent,
         fetchExpiresMs: 1000,
         registry,
-        logger: quiet,
         onMessage: (m) => {
           handled.push(m.seq);
         },
@@ -173,14 +160,10 @@ describe('ConsumerLoop (real NATS)', () => {
 
     const batchLoop = (durable: string, onBatch: (batch: { seq: number; deliveryCount: number; value: StoredEvent }[]) => void, extra: { batchRetry?: 'in-place' | 'nak' } = {}) =>
       runConsumer({
-        nc: b.nc,
-        names: b.names,
-        stream: b.names.eventsStream,
+        ...on(b),
         durable,
-        decode: decodeEvent,
         batchSize: 256,
         fetchExpiresMs: 1000,
-        logger: quiet,
         onBatch,
         ...extra,
       }).then(track);
@@ -214,16 +197,12 @@ describe('ConsumerLoop (real NATS)', () => {
       const seen: number[] = [];
       let first = true;
       await runConsumer({
-        nc: b.nc,
-        names: b.names,
-        stream: b.names.eventsStream,
+        ...on(b),
         durable: 'slow_batches',
         filterSubject: b.names.agentEvents('bulk0'),
-        decode: decodeEvent,
         batchSize: 256, // more than there is: the pull stays open while the batch is handled
         ackWaitMs: 1000,
         fetchExpiresMs: 5000,
-        logger: quiet,
         onBatch: async (batch) => {
           seen.push(...batch.map((m) => m.seq));
           if (first) {
@@ -262,15 +241,11 @@ describe('ConsumerLoop (real NATS)', () => {
     const seen: number[] = [];
     const loop = track(
       await runConsumer({
-        nc: t.nc,
-        names: t.names,
-        stream: t.names.eventsStream,
+        ...on(t),
         durable: 'pausable',
         filterSubject: t.names.agentEvents('pausable'),
         deliverFrom: 'new',
-        decode: decodeEvent,
         fetchExpiresMs: 1000,
-        logger: quiet,
         onBatch: (b) => {
           seen.push(...b.map((m) => m.seq));
         },
@@ -335,7 +310,7 @@ describe('ConsumerLoop (real NATS)', () => {
     it('hands every message over in stream order, without waiting out the end of a pull', async () => {
       // Pulls expire every second while messages keep coming: NATS 2.9 sometimes ends such a pull without telling
       // the client (which then waited ~2 s for missed heartbeats). Three readers double the chances to meet it.
-      const base = { nc: s.nc, names: s.names, stream: s.names.eventsStream, decode: decodeEvent, batchSize: 500, fetchExpiresMs: 1000, logger: quiet };
+      const base = { ...on(s), batchSize: 500, fetchExpiresMs: 1000 };
       const handledAt = { one: new Map<number, number>(), batch: new Map<number, number>(), parallel: new Map<number, number>() };
       const order = { one: [] as number[], batch: [] as number[] };
       const subjectOrder = new Map<string, number[]>();
@@ -389,15 +364,11 @@ describe('ConsumerLoop (real NATS)', () => {
       const seen: number[] = [];
       const loop = own(
         await runConsumer({
-          nc: s.nc,
-          names: s.names,
-          stream: s.names.eventsStream,
+          ...on(s),
           durable: 'parallel_limit',
           deliverFrom: 'new',
-          decode: decodeEvent,
           fetchExpiresMs: 1000,
           concurrency: 4,
-          logger: quiet,
           onMessage: async (m) => {
             if (busy.has(m.subject)) overlapOnSubject = true;
             busy.add(m.subject);

@@ -1,4 +1,5 @@
 import type { EventEnvelope, StoredEvent } from '@immune/contracts';
+import { timestamptzMicros } from './copy-binary';
 import { rawDataJson } from './raw-data';
 
 /** A stored message the projections cannot use: not JSON, not an envelope, or a value PostgreSQL would refuse. */
@@ -18,7 +19,6 @@ export function isPoisonEvent(e: unknown): e is PoisonEventError {
 }
 
 const REQUIRED_TEXT = ['id', 'type', 'aggregate', 'aggregateId', 'occurredAt', 'actor', 'correlationId', 'causationId', 'hash'] as const;
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)$/;
 /** A NUL or a surrogate escape in the raw text: the only JSON PostgreSQL (text, jsonb) may refuse. */
 const SUSPICIOUS_ESCAPE = /\\u(0000|[dD][89a-fA-F])/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -58,17 +58,14 @@ export function decodeStoredEvent(seq: number, subject: string, data: Uint8Array
   return dataJson === null ? { seq, subject, envelope } : { seq, subject, envelope, dataJson };
 }
 
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/** What both JavaScript and PostgreSQL's timestamptz accept (JavaScript alone would take 2026-02-30). */
+/**
+ * What both JavaScript and PostgreSQL's timestamptz accept: the ISO-8601 form, a real date (JavaScript alone would
+ * take 2026-02-30), within PostgreSQL's range (year 0 or a +16:00 offset would stop the projector), and one
+ * JavaScript reads (it refuses a +02 offset). The grammar and the calendar are copy-binary.ts's, which the rebuild
+ * uses to COPY the same times.
+ */
 function isIsoTime(at: string): boolean {
-  if (!ISO_TIME.test(at) || !Number.isFinite(Date.parse(at))) return false;
-  const month = (at.charCodeAt(5) - 48) * 10 + (at.charCodeAt(6) - 48);
-  const day = (at.charCodeAt(8) - 48) * 10 + (at.charCodeAt(9) - 48);
-  if (month < 1 || month > 12 || day < 1) return false;
-  if (day <= DAYS_IN_MONTH[month - 1]!) return true;
-  const year = Number(at.slice(0, 4));
-  return month === 2 && day === 29 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return timestamptzMicros(at) !== null && Number.isFinite(Date.parse(at));
 }
 
 function badString(value: unknown): string | null {

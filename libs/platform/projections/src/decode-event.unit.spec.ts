@@ -52,6 +52,11 @@ describe('decodeStoredEvent', () => {
     expect(reason({ ...envelope, occurredAt: '2026-02-30T00:00:00Z' })).toMatch(/occurredAt/);
     expect(reason({ ...envelope, occurredAt: '2025-02-29T00:00:00Z' })).toMatch(/occurredAt/);
     expect(reason({ ...envelope, occurredAt: '2024-02-29T23:59:59.123456+02:00' })).toBeNull();
+    // JavaScript takes these, PostgreSQL does not: poison, rather than a batch the projector could never commit.
+    expect(reason({ ...envelope, occurredAt: '0000-01-01T00:00:00Z' })).toMatch(/occurredAt/);
+    expect(reason({ ...envelope, occurredAt: '2026-01-01T00:00:00+16:00' })).toMatch(/occurredAt/);
+    // PostgreSQL takes this, JavaScript does not.
+    expect(reason({ ...envelope, occurredAt: '2026-01-01T00:00:00+02' })).toMatch(/occurredAt/);
     expect(reason({ ...envelope, prevHash: 3 })).toMatch(/prevHash/);
     expect(reason({ ...envelope, data: { note: 'nul \u0000 here' } })).toMatch(/NUL/);
     expect(reason(JSON.stringify({ ...envelope, data: { note: 'X' } }).replace('"X"', '"\\ud800"'))).toMatch(/surrogate/);

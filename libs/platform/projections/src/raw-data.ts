@@ -15,8 +15,9 @@ import { isOneCompactValueText } from './compact-json';
  *   earlier value;
  * - between the two lies exactly one value: depth never below zero (so the key was top-level: a nested one
  *   would have to close its container), no `,` or `:` at depth zero (so no second value, as a duplicate `data`
- *   key would add), depth zero at the end, no whitespace outside strings (so COPY's text format only needs its
- *   backslashes doubled). Being followed directly by the tail, it is the last `data`, the one JSON.parse kept.
+ *   key would add), depth zero at the end, no whitespace outside strings (laid out as JSON.stringify lays it out;
+ *   number forms and escapes stay as logged). Being followed directly by the tail, it is the last `data`, the one
+ *   JSON.parse kept.
  */
 export function rawDataJson(text: string, envelope: { readonly prevHash?: unknown; readonly hash?: unknown }): string | null {
   const end = tailStart(text, envelope);
