@@ -147,6 +147,9 @@ export class ProjectorService {
     this.loop = this.newLoop(this.lowest);
     await this.loop.start();
     this.control = this.nc.subscribe(this.names.projectorControl, { callback: (err, msg) => (err ? undefined : void this.onControl(msg)) });
+    // Started means answering: once the server has the subscription, a pause sent from any connection reaches it
+    // (without this, a full test run once saw a pause right after start find no projector).
+    await this.nc.flush();
     this.stopHeartbeat = startHeartbeat(this.nc, this.names, SERVICE, this.instance, this.opts.heartbeatMs ?? 2000);
     this.lagTimer = setInterval(() => void this.measureLag(), 2000);
     this.lagTimer.unref();
