@@ -33,7 +33,7 @@ export interface OverlappingPullsOptions {
  * drops to 0 when the open ones have ended by themselves.
  */
 export class OverlappingPulls {
-  private readonly pulls = new Set<{ successor: NodeJS.Timeout | null; lost: NodeJS.Timeout | null }>();
+  private readonly pulls = new Set<Pull>();
   private failed: unknown = null;
 
   constructor(
@@ -60,7 +60,7 @@ export class OverlappingPulls {
   }
 
   private startPull(): void {
-    const pull: { successor: NodeJS.Timeout | null; lost: NodeJS.Timeout | null } = { successor: null, lost: null };
+    const pull: Pull = { successor: null, lost: null };
     this.pulls.add(pull);
     const ended = (err: unknown): void => {
       if (!this.pulls.delete(pull)) return;
@@ -95,6 +95,12 @@ export class OverlappingPulls {
       messages.closed().then(ended, ended);
     }, ended);
   }
+}
+
+/** An open pull's timers: asking for its successor, and letting it go if it never ends. */
+interface Pull {
+  successor: NodeJS.Timeout | null;
+  lost: NodeJS.Timeout | null;
 }
 
 /** How nats.js ends a fetch whose pull the server ended without telling. */

@@ -21,6 +21,16 @@ function fakeConsumer() {
   return { consumer, pulls };
 }
 
+/** Pulls of `expiresMs` over a fake consumer, wanted until `stop()`; `counts.ended` counts onEnded calls. */
+function started(opts: { expiresMs: number; lostAfterMs: number }) {
+  const { consumer, pulls } = fakeConsumer();
+  let wanted = true;
+  const counts = { ended: 0 };
+  const p = new OverlappingPulls(consumer, { maxMessages: 10, ...opts, wanted: () => wanted, onMessage: () => undefined, onEnded: () => counts.ended++ });
+  p.start();
+  return { p, pulls, counts, stop: () => (wanted = false) };
+}
+
 const until = async (check: () => boolean, ms = 2000) => {
   const deadline = Date.now() + ms;
   while (!check()) {
@@ -31,51 +41,40 @@ const until = async (check: () => boolean, ms = 2000) => {
 
 describe('OverlappingPulls', () => {
   it('asks for the next pull before the open one expires, and stops asking once not wanted', async () => {
-    const { consumer, pulls } = fakeConsumer();
-    let wanted = true;
-    let ended = 0;
-    const p = new OverlappingPulls(consumer, { maxMessages: 10, expiresMs: 80, wanted: () => wanted, onMessage: () => undefined, onEnded: () => ended++, lostAfterMs: 10_000 });
-    p.start();
+    const { p, pulls, counts, stop } = started({ expiresMs: 80, lostAfterMs: 10_000 });
     await until(() => pulls.length === 2); // the successor, while the first is still open
     expect(p.open).toBe(2);
-    wanted = false;
+    stop();
     pulls[0]!.end();
     pulls[1]!.end();
     await until(() => p.open === 0);
-    expect(ended).toBe(2);
+    expect(counts.ended).toBe(2);
     await new Promise((r) => setTimeout(r, 150));
     expect(pulls).toHaveLength(2);
   });
 
   it('lets go of a pull that never ends, so a stop cannot wait on it forever', async () => {
-    const { consumer, pulls } = fakeConsumer();
-    let wanted = true;
-    let ended = 0;
-    const p = new OverlappingPulls(consumer, { maxMessages: 10, expiresMs: 1000, wanted: () => wanted, onMessage: () => undefined, onEnded: () => ended++, lostAfterMs: 60 });
-    p.start();
+    const { p, pulls, counts, stop } = started({ expiresMs: 1000, lostAfterMs: 60 });
     await until(() => pulls.length === 1);
-    wanted = false; // stopping: no successor; the open pull never ends by itself
+    stop(); // stopping: no successor; the open pull never ends by itself
     await until(() => p.open === 0, 1000);
     expect(pulls[0]!.stopped).toBe(true);
-    expect(ended).toBe(1);
+    expect(counts.ended).toBe(1);
     expect(p.failure).toBeNull();
     // Ending later (nats.js catching up) changes nothing.
     pulls[0]!.end(new Error('late'));
     await new Promise((r) => setTimeout(r, 20));
-    expect(ended).toBe(1);
+    expect(counts.ended).toBe(1);
     expect(p.failure).toBeNull();
   });
 
   it('reports a pull that failed, but not one nats.js ended for missed heartbeats', async () => {
-    const { consumer, pulls } = fakeConsumer();
-    let wanted = true;
-    const p = new OverlappingPulls(consumer, { maxMessages: 10, expiresMs: 1000, wanted: () => wanted, onMessage: () => undefined, onEnded: () => undefined, lostAfterMs: 10_000 });
-    p.start();
+    const { p, pulls, stop } = started({ expiresMs: 1000, lostAfterMs: 10_000 });
     await until(() => pulls.length === 1);
     pulls[0]!.end(new Error('heartbeats missed'));
     await until(() => pulls.length === 2); // replaced at once
     expect(p.failure).toBeNull();
-    wanted = false;
+    stop();
     pulls[1]!.end(new Error('consumer deleted'));
     await until(() => p.open === 0);
     expect(String(p.failure)).toContain('consumer deleted');

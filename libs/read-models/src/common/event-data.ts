@@ -45,6 +45,11 @@ export function numberOrNull(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
+/** An integer an `integer` column holds, else null (1.5, "2" or 2^40 would make PostgreSQL refuse the row). */
+export function int32OrNull(v: unknown): number | null {
+  return typeof v === 'number' && Number.isInteger(v) && v >= -2_147_483_648 && v <= 2_147_483_647 ? v : null;
+}
+
 export function stringList(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }

@@ -1,6 +1,6 @@
 import { HEALING_EVENT_TYPES, isHealingAction, type HealingLogEntryView, type HealingLogOutcome, type StoredEvent } from '@immune/contracts';
 import { toNumber, type ProjectionDefinition } from '../projection';
-import { dataOf, isAgentAggregate, text, textOrNull } from '../common/event-data';
+import { dataOf, int32OrNull, isAgentAggregate, text, textOrNull } from '../common/event-data';
 
 /** The healing events and what each records in the log. */
 export const HEALING_LOG_EVENT_TYPES = HEALING_EVENT_TYPES;
@@ -32,16 +32,12 @@ export function healingLogEntryOf(event: StoredEvent): HealingLogEntryView | nul
     outcome,
     diagnosis: text(d['diagnosis'], 'unknown'),
     action: isHealingAction(action) ? action : null,
-    // An integer column: anything else (1.5, "2", 2^40) would stop the projector; it is dropped instead.
-    attempt: attemptOf(d['attempt']),
+    // An integer column: anything else would stop the projector; it is dropped instead.
+    attempt: int32OrNull(d['attempt']),
     reason,
     detail,
     occurredAt: envelope.occurredAt,
   };
-}
-
-function attemptOf(v: unknown): number | null {
-  return typeof v === 'number' && Number.isInteger(v) && v >= -2_147_483_648 && v <= 2_147_483_647 ? v : null;
 }
 
 /**
